@@ -1,0 +1,145 @@
+"""Export a trained (or, for the test fixture, randomly initialised) model to a pack source folder.
+
+    /usr/bin/python3 models/export.py --config shapes-v1 --weights models/runs/shapes-v1/ema.pt \
+        --out models/src/zoetrope-shapes --id zoetrope-shapes --name "Zoetrope Shapes" --version 1.0.0
+    /usr/bin/python3 models/export.py --config fixture --random --fixture --out tests/fixtures/fixture-model \
+        --id zoetrope-fixture-tiny --name "Tiny random-weights TEST FIXTURE" --version 0.1.0
+
+Writes model.json, tokenizer.json, text_encoder.onnx, denoiser.onnx (opset 17, static batch 2) and
+golden/ (tokens, timesteps, noise head and one guided Euler step computed by PyTorch) that the
+TypeScript tests compare against onnxruntime. `npm run pack-model` then turns the folder into a pack.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zoetrope import world  # noqa: E402
+from zoetrope.configs import get_config  # noqa: E402
+from zoetrope.data import make_tokenizer  # noqa: E402
+from zoetrope.flow import VelocityModel, mulberry32_gaussian, timesteps  # noqa: E402
+from zoetrope.model import Denoiser, TextEncoder  # noqa: E402
+
+GOLDEN_PROMPT = "a red ball bouncing on green grass"
+
+
+def vocabulary():
+    return {
+        "colours": list(world.COLOURS),
+        "shapes": sorted({w for ws in world.SHAPE_WORDS.values() for w in ws}),
+        "sizes": sorted({w for ws in world.SIZE_WORDS.values() for w in ws}),
+        "motions": [ws[0] for ws in world.MOTION_WORDS.values()],
+        "backgrounds": [ws[0] for ws in world.BACKGROUND_WORDS.values()],
+    }
+
+
+def export(te, dn, cfg, out, opset=17):
+    ids = torch.zeros(2, cfg.max_tokens, dtype=torch.int64)
+    torch.onnx.export(te, (ids,), os.path.join(out, "text_encoder.onnx"), opset_version=opset,
+                      input_names=["input_ids"], output_names=["text_states", "text_mask"],
+                      do_constant_folding=True)
+    states, mask = te(ids)
+    sample = torch.zeros(2, cfg.channels, cfg.frames, cfg.height, cfg.width)
+    t = torch.ones(2)
+    torch.onnx.export(VelocityModel(dn), (sample, t, states, mask), os.path.join(out, "denoiser.onnx"),
+                      opset_version=opset, input_names=["sample", "timestep", "text_states", "text_mask"],
+                      output_names=["velocity"], do_constant_folding=True)
+    for name in ("text_encoder.onnx", "denoiser.onnx"):
+        onnx.checker.check_model(onnx.load(os.path.join(out, name)))
+
+
+def write_golden(te, dn, cfg, tok, out, steps, guidance, shift, seed=1234):
+    gdir = os.path.join(out, "golden")
+    os.makedirs(gdir, exist_ok=True)
+    ids = torch.tensor([tok.encode(GOLDEN_PROMPT), tok.encode("")], dtype=torch.int64)
+    shape = (cfg.channels, cfg.frames, cfg.height, cfg.width)
+    noise = mulberry32_gaussian(seed, int(np.prod(shape)))
+    ts = timesteps(steps, shift)
+    with torch.no_grad():
+        states, mask = te(ids)
+        x = torch.from_numpy(noise).reshape(1, *shape)
+        v = VelocityModel(dn)(torch.cat([x, x]), torch.full((2,), float(ts[0])), states, mask)
+        vg = v[1:] + guidance * (v[:1] - v[1:])
+        nxt = x + float(ts[1] - ts[0]) * vg
+    for name, arr in (("sample.bin", x), ("velocity.bin", v), ("next_sample.bin", nxt),
+                      ("text_states.bin", states)):
+        arr.numpy().astype("<f4").tofile(os.path.join(gdir, name))
+    golden = {
+        "prompt": GOLDEN_PROMPT, "input_ids": ids.tolist(), "seed": seed,
+        "noise_head": [float(v) for v in noise[:64]],
+        "scheduler": {"steps": steps, "shift": shift, "timesteps": [float(v) for v in ts]},
+        "guidance": guidance,
+        "text": {"states": "text_states.bin", "states_shape": list(states.shape), "mask": mask.tolist()},
+        "step": {"index": 0, "t": float(ts[0]), "t_next": float(ts[1]), "sample": "sample.bin",
+                 "sample_shape": list(shape), "velocity": "velocity.bin", "velocity_shape": [2, *shape],
+                 "next_sample": "next_sample.bin"},
+        "tolerance": {"text_states": 1e-4, "velocity": 1e-3, "next_sample": 1e-3},
+    }
+    with open(os.path.join(gdir, "golden.json"), "w") as f:
+        json.dump(golden, f, indent=1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--weights", help="EMA weights .pt written by train.py")
+    ap.add_argument("--random", action="store_true", help="random weights (test fixture only)")
+    ap.add_argument("--fixture", action="store_true", help="label the pack as a test fixture")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--id", required=True)
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--version", required=True)
+    ap.add_argument("--license", default="MIT")
+    ap.add_argument("--steps", type=int, default=None, help="default sampling steps")
+    ap.add_argument("--guidance", type=float, default=4.0)
+    ap.add_argument("--shift", type=float, default=1.0)
+    args = ap.parse_args()
+    if not args.random and not args.weights:
+        ap.error("give --weights, or --random for a fixture")
+
+    torch.manual_seed(0)
+    cfg = get_config(args.config)
+    tok = make_tokenizer(cfg.max_tokens)
+    te, dn = TextEncoder(cfg, len(tok.vocab)), Denoiser(cfg)
+    if args.weights:
+        from train import load_ema
+        load_ema(args.weights, te, dn)
+    elif args.random:
+        # Zero-initialised output layers would make a random fixture output constant; perturb them so the
+        # golden vectors exercise every path of the graph.
+        with torch.no_grad():
+            for p in dn.parameters():
+                if p.abs().sum() == 0:
+                    p.normal_(0, 0.02)
+    te.eval(); dn.eval()
+    os.makedirs(args.out, exist_ok=True)
+    export(te, dn, cfg, args.out)
+    tok.save(os.path.join(args.out, "tokenizer.json"))
+    steps = args.steps or (8 if args.fixture else 24)
+    model = {
+        "id": args.id, "name": args.name, "version": args.version, "license": args.license,
+        "fixture": bool(args.fixture), "pipeline": "dit-rectified-flow",
+        "video": {"frames": cfg.frames, "height": cfg.height, "width": cfg.width, "fps": 8},
+        "sample": {"shape": [cfg.channels, cfg.frames, cfg.height, cfg.width]},
+        "scheduler": {"kind": "rectified-flow-euler", "defaultSteps": steps, "defaultGuidance": args.guidance,
+                      "shift": args.shift},
+        "tokenizer": {"file": "tokenizer.json", "maxLength": cfg.max_tokens, "padId": 0, "unkId": 1},
+        "graphs": {"textEncoder": "text_encoder.onnx", "denoiser": "denoiser.onnx", "decoder": None},
+        "vocabulary": vocabulary(),
+    }
+    with open(os.path.join(args.out, "model.json"), "w") as f:
+        json.dump(model, f, indent=1)
+    write_golden(te, dn, cfg, tok, args.out, steps=steps, guidance=args.guidance, shift=args.shift)
+    sizes = {n: os.path.getsize(os.path.join(args.out, n)) for n in ("text_encoder.onnx", "denoiser.onnx")}
+    print(f"exported {args.id} to {args.out}: {sizes}")
+
+
+if __name__ == "__main__":
+    main()
