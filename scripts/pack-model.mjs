@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// @ts-check
+// Owns `npm run pack-model -- <srcdir> [--out <packdir>] [--shard-size <bytes>]`:
+// turns a model source folder (model.json + tokenizer.json + ONNX graphs, as
+// the Python exporter writes it; see models/README.md) into a pack v1:
+// manifest.json plus shards/<sha256>, each shard at most --shard-size bytes
+// (default 32 MiB). golden/ and anything model.json does not name are left
+// out. The manifest is checked with the app's own validator before writing.
+
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runnerImport } from 'vite';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DEFAULT_SHARD_SIZE = 32 * 1024 * 1024;
+const DESCRIPTOR_KEYS = ['id', 'name', 'version', 'license', 'fixture', 'description', 'pipeline', 'video', 'sample', 'scheduler', 'tokenizer', 'graphs', 'vocabulary'];
+
+/** @param {string} message @returns {never} */
+function die(message) {
+  console.error(`pack-model: ${message}`);
+  process.exit(1);
+}
+
+/** @param {string[]} argv */
+function parseArgs(argv) {
+  /** @type {{ src: string | null; out: string | null; shardSize: number }} */
+  const args = { src: null, out: null, shardSize: DEFAULT_SHARD_SIZE };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--out') args.out = argv[++i] ?? die('--out needs a folder');
+    else if (a === '--shard-size') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1) die(`--shard-size: expected a whole number of bytes, got ${argv[i]}`);
+      args.shardSize = n;
+    } else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run pack-model -- <srcdir> [--out <packdir>] [--shard-size <bytes>]');
+      process.exit(0);
+    } else if (a?.startsWith('--')) die(`unknown option ${a}`);
+    else if (args.src === null) args.src = a ?? null;
+    else die(`unexpected argument ${a}`);
+  }
+  if (!args.src) die('usage: npm run pack-model -- <srcdir> [--out <packdir>] [--shard-size <bytes>]');
+  return args;
+}
+
+/** @param {Buffer | Uint8Array} bytes */
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const src = resolve(process.cwd(), /** @type {string} */ (args.src));
+  const descriptorPath = join(src, 'model.json');
+  if (!existsSync(descriptorPath)) die(`${descriptorPath} does not exist`);
+  /** @type {Record<string, any>} */
+  let descriptor;
+  try {
+    descriptor = JSON.parse(readFileSync(descriptorPath, 'utf8'));
+  } catch (error) {
+    die(`${descriptorPath} is not valid JSON: ${error}`);
+  }
+  if (typeof descriptor.id !== 'string') die('model.json: id: expected a string');
+  const out = resolve(process.cwd(), args.out ?? join(ROOT, 'models', descriptor.id));
+  if (out === src) die('--out must differ from the source folder');
+
+  const graphs = descriptor.graphs ?? {};
+  /** @type {string[]} */
+  const wanted = [descriptor.tokenizer?.file, graphs.textEncoder, graphs.denoiser, graphs.decoder].filter((p) => typeof p === 'string');
+  for (const f of readdirSync(src)) {
+    if (f !== 'model.json' && f !== 'golden' && !wanted.includes(f)) console.warn(`pack-model: leaving out ${f} (model.json does not name it)`);
+  }
+
+  // Rebuild the shards folder from scratch so a pack never keeps stale shards.
+  rmSync(join(out, 'shards'), { recursive: true, force: true });
+  mkdirSync(join(out, 'shards'), { recursive: true });
+  const files = [];
+  let totalBytes = 0;
+  for (const path of wanted) {
+    const file = join(src, path);
+    if (!existsSync(file) || !statSync(file).isFile()) die(`model.json names ${path}, but ${file} does not exist`);
+    const bytes = readFileSync(file);
+    const shards = [];
+    for (let offset = 0; offset < bytes.byteLength; offset += args.shardSize) {
+      const part = bytes.subarray(offset, Math.min(bytes.byteLength, offset + args.shardSize));
+      const digest = sha256(part);
+      writeFileSync(join(out, 'shards', digest), part);
+      shards.push({ sha256: digest, size: part.byteLength });
+    }
+    files.push({ path, size: bytes.byteLength, sha256: sha256(bytes), shards });
+    totalBytes += bytes.byteLength;
+  }
+
+  /** @type {Record<string, unknown>} */
+  const manifest = { format: 'zoetrope-pack', formatVersion: 1 };
+  for (const key of DESCRIPTOR_KEYS) if (descriptor[key] !== undefined) manifest[key] = descriptor[key];
+  Object.assign(manifest, { shardSize: args.shardSize, totalBytes, files });
+
+  // The same validator the app runs, so a pack that packs is a pack that loads.
+  const { module } = await runnerImport(join(ROOT, 'src/shared/manifest.ts'), { configFile: false, logLevel: 'error' });
+  try {
+    /** @type {{ validateManifest(v: unknown): unknown }} */ (module).validateManifest(manifest);
+  } catch (error) {
+    die(`the manifest would be invalid: ${error instanceof Error ? error.message : error}`);
+  }
+  writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const shardCount = files.reduce((n, f) => n + f.shards.length, 0);
+  console.log(`pack-model: ${descriptor.id}@${descriptor.version}: ${files.length} files, ${shardCount} shards, ${totalBytes} bytes -> ${relative(process.cwd(), out) || '.'}`);
+}
+
+await main();

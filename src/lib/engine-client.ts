@@ -1,0 +1,120 @@
+// Owns the UI's side of the engine worker: it starts the worker lazily (on
+// the first call), wraps it with comlink, turns an AbortSignal into a
+// cooperative cancel(jobId), drops progress that would go backwards, and
+// falls back to terminate() only when a cancelled job will not stop.
+
+import * as Comlink from 'comlink';
+import type { EngineApi, EnvironmentReport, GenerateResult, LoadedModel, LoadRequest } from '../shared/engine-api';
+import { installErrorTransfer } from '../shared/comlink-errors';
+import { abortError, toZoetropeError, ZoetropeError } from '../shared/errors';
+import type { GenerateOptions } from '../shared/options';
+import { isForward, type EngineProgress } from '../shared/progress';
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  onProgress?: (event: EngineProgress) => void;
+}
+
+/** How long a cancelled job may take to reach its next step boundary before the worker is killed. */
+const CANCEL_GRACE_MS = 60_000;
+
+export class EngineClient {
+  private worker: Worker | null = null;
+  private api: Comlink.Remote<EngineApi> | null = null;
+  private crash: ((error: ZoetropeError) => void)[] = [];
+
+  private remote(): Comlink.Remote<EngineApi> {
+    if (this.api) return this.api;
+    installErrorTransfer();
+    const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'zoetrope-engine' });
+    worker.addEventListener('error', (event) => {
+      const error = new ZoetropeError('EngineCrashedError', `The engine stopped: ${event.message || 'unknown error'}`);
+      this.reset();
+      for (const reject of this.crash.splice(0)) reject(error);
+    });
+    this.worker = worker;
+    this.api = Comlink.wrap<EngineApi>(worker);
+    return this.api;
+  }
+
+  /** Runs a call, rejecting it if the worker dies meanwhile. */
+  private async guarded<T>(call: (api: Comlink.Remote<EngineApi>) => Promise<T>): Promise<T> {
+    const api = this.remote();
+    let onCrash: (error: ZoetropeError) => void = () => {};
+    const crashed = new Promise<never>((_, reject) => {
+      onCrash = reject;
+      this.crash.push(reject);
+    });
+    try {
+      return await Promise.race([call(api), crashed]);
+    } catch (error) {
+      throw toZoetropeError(error);
+    } finally {
+      this.crash = this.crash.filter((r) => r !== onCrash);
+    }
+  }
+
+  /** False after terminate() or a crash: the next call starts a worker with no model loaded. */
+  get alive(): boolean {
+    return this.api !== null;
+  }
+
+  probe(): Promise<EnvironmentReport> {
+    return this.guarded((api) => api.probe());
+  }
+
+  load(request: LoadRequest, options: CallOptions = {}): Promise<LoadedModel> {
+    const progress = monotonic(options.onProgress);
+    return this.guarded((api) => api.load(request, Comlink.proxy(progress)));
+  }
+
+  async generate(generateOptions: GenerateOptions, options: CallOptions = {}): Promise<GenerateResult> {
+    const { signal } = options;
+    if (signal?.aborted) throw abortError();
+    const jobId = crypto.randomUUID();
+    const progress = monotonic(options.onProgress);
+    let killTimer: ReturnType<typeof setTimeout> | undefined;
+    let rejectKilled: (error: ZoetropeError) => void = () => {};
+    const killed = new Promise<never>((_, reject) => (rejectKilled = reject));
+    const onAbort = () => {
+      void this.api?.cancel(jobId);
+      killTimer = setTimeout(() => {
+        // The fallback: the job did not reach a step boundary in time.
+        this.terminate();
+        rejectKilled(abortError('The job was stopped; the model will load again for the next one.'));
+      }, CANCEL_GRACE_MS);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await Promise.race([this.guarded((api) => api.generate(jobId, generateOptions, Comlink.proxy(progress))), killed]);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      clearTimeout(killTimer);
+    }
+  }
+
+  async unload(): Promise<void> {
+    if (this.api) await this.api.unload();
+  }
+
+  /** Kills the worker; the next call starts a fresh one. */
+  terminate(): void {
+    this.worker?.terminate();
+    this.reset();
+  }
+
+  private reset(): void {
+    this.api?.[Comlink.releaseProxy]();
+    this.worker = null;
+    this.api = null;
+  }
+}
+
+function monotonic(callback?: (event: EngineProgress) => void): (event: EngineProgress) => void {
+  let last: EngineProgress | null = null;
+  return (event) => {
+    if (!isForward(last, event)) return;
+    last = event;
+    callback?.(event);
+  };
+}

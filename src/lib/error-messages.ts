@@ -1,0 +1,38 @@
+// Owns what people read when something fails: one plain sentence for what
+// happened and one for what to do next, chosen by the error's stable name.
+
+import type { ZoetropeError, ZoetropeErrorName } from '../shared/errors';
+import { formatBytes } from './format';
+
+export interface FriendlyError {
+  title: string;
+  next: string;
+  detail: string;
+}
+
+const NEXT: Record<ZoetropeErrorName, [string, string]> = {
+  ManifestError: ['The model pack is malformed.', 'Ask whoever published the pack to rebuild it with `npm run pack-model`; the detail names the faulty field.'],
+  ModelNotFoundError: ['The model was not found.', 'Check the model address. For the built-in model, build it first (see README: "Build the built-in model") and restart the app.'],
+  ModelNotInstalledError: ['The model is not (or no longer) installed in this browser.', 'Install it again with the "Install model" button.'],
+  DownloadError: ['The model download stopped.', 'Check your connection and press "Install model" to resume; finished pieces are kept.'],
+  IntegrityError: ['A piece of the model arrived damaged, so it was not kept.', 'Press "Install model" to try again. If it keeps failing, the pack on the server is damaged.'],
+  StorageQuotaError: ['There is not enough storage for the model.', 'Free some space (remove other site data or models), or use a browser profile with more room, then install again.'],
+  StorageUnavailableError: ['This browser will not let the site store data.', 'Leave private browsing, or allow site data for this page, then reload.'],
+  WebGPUUnavailableError: ['WebGPU is not available here.', 'Choose "Automatic" or "WASM" as the backend; both work without a GPU.'],
+  BackendError: ['The model could not run on this backend.', 'Try the other backend in Settings, or reload the page.'],
+  UnsupportedModelError: ['This model needs something this version of Zoetrope cannot do.', 'Use a model pack made for this version, or update Zoetrope.'],
+  OptionsError: ['One of the settings is not valid.', 'Fix the field named below and press Generate again.'],
+  EncoderUnavailableError: ['This browser cannot make an MP4 video.', 'Use a recent Chrome, Edge or another browser with WebCodecs.'],
+  EngineCrashedError: ['The engine stopped unexpectedly (the tab may have run out of memory).', 'Press Generate again; the model will be loaded again.'],
+  AbortError: ['Cancelled.', 'Press Generate when you are ready.'],
+};
+
+export function friendlyError(error: ZoetropeError): FriendlyError {
+  const [title, next] = NEXT[error.name];
+  let detail = error.message;
+  if (error.name === 'StorageQuotaError' && typeof error.details['needed'] === 'number') {
+    const free = error.details['free'];
+    detail = `Needed: ${formatBytes(error.details['needed'])}. Free: ${typeof free === 'number' ? formatBytes(free) : 'unknown'}.`;
+  }
+  return { title, next, detail };
+}

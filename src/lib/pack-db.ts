@@ -1,0 +1,98 @@
+// Owns the IndexedDB layout of installed packs, shared by the model store
+// (main thread, writes) and the engine worker (reads). Two idb-keyval
+// stores of our own: shards keyed by their SHA-256 (content-addressed, so
+// packs that share bytes store them once) and install records keyed id@version.
+// An install record is written last, only after every shard was verified.
+
+import { createStore, del, entries, get, getMany, set, type UseStore } from 'idb-keyval';
+import { ZoetropeError } from '../shared/errors';
+import type { FileEntry, PackManifest } from '../shared/manifest';
+import { modelKey } from '../shared/manifest';
+import { sha256Hex } from './sha256';
+
+export interface InstallRecord {
+  key: string;
+  manifest: PackManifest;
+  manifestUrl: string;
+  installedAt: string;
+  shardCount: number;
+}
+
+let shardStore: UseStore | null = null;
+let recordStore: UseStore | null = null;
+
+// Stores are opened lazily: createStore opens a database connection.
+function shards(): UseStore {
+  return (shardStore ??= createStore('zoetrope-shards', 'shards'));
+}
+function records(): UseStore {
+  return (recordStore ??= createStore('zoetrope-models', 'models'));
+}
+
+export async function hasShard(sha256: string): Promise<boolean> {
+  return (await get<Uint8Array>(sha256, shards())) !== undefined;
+}
+
+export async function putShard(sha256: string, bytes: Uint8Array): Promise<void> {
+  await set(sha256, bytes, shards());
+}
+
+export async function getInstallRecord(key: string): Promise<InstallRecord | undefined> {
+  return get<InstallRecord>(key, records());
+}
+
+export async function putInstallRecord(manifest: PackManifest, manifestUrl: string): Promise<InstallRecord> {
+  const record: InstallRecord = {
+    key: modelKey(manifest),
+    manifest,
+    manifestUrl,
+    installedAt: new Date().toISOString(),
+    shardCount: manifest.files.reduce((n, f) => n + f.shards.length, 0),
+  };
+  await set(record.key, record, records());
+  return record;
+}
+
+export async function listInstallRecords(): Promise<InstallRecord[]> {
+  return (await entries<string, InstallRecord>(records())).map(([, r]) => r);
+}
+
+/** Removes a pack's record and every shard no other installed pack uses. */
+export async function removeInstalled(key: string): Promise<void> {
+  const record = await getInstallRecord(key);
+  if (!record) return;
+  await del(key, records());
+  const stillUsed = new Set<string>();
+  for (const other of await listInstallRecords()) {
+    for (const f of other.manifest.files) for (const s of f.shards) stillUsed.add(s.sha256);
+  }
+  for (const f of record.manifest.files) {
+    for (const s of f.shards) if (!stillUsed.has(s.sha256)) await del(s.sha256, shards());
+  }
+}
+
+/** Reassembles one file from its shards and checks the whole file's SHA-256. */
+export async function readPackFile(file: FileEntry): Promise<Uint8Array> {
+  const parts = await getMany<Uint8Array>(file.shards.map((s) => s.sha256), shards());
+  const out = new Uint8Array(file.size);
+  let offset = 0;
+  parts.forEach((part, i) => {
+    if (!part) {
+      throw new ZoetropeError('ModelNotInstalledError', `A piece of ${file.path} is missing from this browser's storage.`, {
+        file: file.path,
+        shard: file.shards[i]?.sha256 ?? null,
+      });
+    }
+    out.set(part, offset);
+    offset += part.byteLength;
+  });
+  const digest = await sha256Hex(out);
+  if (offset !== file.size || digest !== file.sha256) {
+    throw new ZoetropeError('IntegrityError', `${file.path} in this browser's storage does not match the pack.`, {
+      file: file.path,
+      expected: file.sha256,
+      actual: digest,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,52 @@
+// Owns the settings a page address can carry (?backend=webgpu|wasm|auto,
+// ?model=<manifest URL>) and the backend setting kept in localStorage.
+// The address wins over the stored setting, so a link (or a test) can force it.
+
+import { parseBackendPreference, type BackendPreference } from '../shared/options';
+
+export const BUILT_IN_MODEL_ID = 'zoetrope-shapes';
+const BACKEND_KEY = 'zoetrope.backend';
+
+export function builtInManifestUrl(): string {
+  return new URL(`${import.meta.env.BASE_URL}models/${BUILT_IN_MODEL_ID}/manifest.json`, location.href).href;
+}
+
+export interface PageSettings {
+  manifestUrl: string;
+  isBuiltIn: boolean;
+  backend: BackendPreference;
+  backendFromUrl: boolean;
+}
+
+export function readPageSettings(search = location.search): PageSettings {
+  const params = new URLSearchParams(search);
+  const model = params.get('model');
+  const manifestUrl = model ? new URL(model, location.href).href : builtInManifestUrl();
+  const fromUrl = parseBackendPreference(params.get('backend'));
+  return {
+    manifestUrl,
+    isBuiltIn: manifestUrl === builtInManifestUrl(),
+    backend: fromUrl ?? storedBackend() ?? 'auto',
+    backendFromUrl: fromUrl !== null,
+  };
+}
+
+function storedBackend(): BackendPreference | null {
+  try {
+    return parseBackendPreference(localStorage.getItem(BACKEND_KEY));
+  } catch {
+    return null;
+  }
+}
+
+export function storeBackend(preference: BackendPreference): void {
+  try {
+    localStorage.setItem(BACKEND_KEY, preference);
+  } catch {
+    // Storage may be blocked; the setting then lasts for this page only.
+  }
+}
+
+export function isSameOrigin(url: string): boolean {
+  return new URL(url).origin === location.origin;
+}

@@ -1,0 +1,83 @@
+// Owns the typed contract of the engine worker (workers/engine.worker.ts).
+// The worker implements EngineApi and exposes it with comlink; the UI talks
+// to it only through src/lib/engine-client.ts. No DOM and no onnxruntime here.
+
+import type { Backend, BackendPreference, GenerateOptions } from './options';
+import type { EngineProgress } from './progress';
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+export interface EnvironmentReport {
+  webgpu: 'available' | 'no-api' | 'no-adapter';
+  adapter: AdapterSummary | null;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  webcodecs: boolean;
+}
+
+export interface BackendChoice {
+  backend: Backend;
+  /** A sentence for people: why this backend was picked. */
+  reason: string;
+}
+
+export interface LoadRequest {
+  /** `id@version` of an installed pack (see src/lib/model-store.ts). */
+  modelKey: string;
+  backend: BackendPreference;
+}
+
+export interface LoadedModel {
+  modelKey: string;
+  backend: Backend;
+  reason: string;
+  adapter: AdapterSummary | null;
+  wasmThreads: number;
+  readMs: number;
+  sessionMs: number;
+}
+
+export type VideoCodecName = 'avc' | 'vp9';
+
+export interface GenerateTimings {
+  textMs: number;
+  /** Wall time of each denoiser run, in order. */
+  stepMs: number[];
+  encodeMs: number;
+  totalMs: number;
+}
+
+export interface GenerateResult {
+  mp4: Uint8Array;
+  mimeType: string;
+  codec: VideoCodecName;
+  width: number;
+  height: number;
+  frames: number;
+  fps: number;
+  backend: Backend;
+  /** SHA-256 of the model-resolution RGB frames, before upscaling and encoding. */
+  framesSha256: string;
+  options: GenerateOptions;
+  timings: GenerateTimings;
+}
+
+export type ProgressCallback = (event: EngineProgress) => void;
+
+export interface EngineApi {
+  /** What this browser offers; never throws. */
+  probe(): Promise<EnvironmentReport>;
+  /** Reads an installed pack from IndexedDB and creates the ONNX sessions. */
+  load(request: LoadRequest, onProgress: ProgressCallback): Promise<LoadedModel>;
+  /** Runs one job; rejects with AbortError when cancel(jobId) is called. */
+  generate(jobId: string, options: GenerateOptions, onProgress: ProgressCallback): Promise<GenerateResult>;
+  /** Asks a running job to stop at the next step boundary. Unknown ids are ignored. */
+  cancel(jobId: string): void;
+  /** Releases the sessions. */
+  unload(): Promise<void>;
+}

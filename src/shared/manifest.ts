@@ -1,0 +1,251 @@
+// Owns model pack format v1: the manifest's types and its validation.
+// Validation runs before anything is downloaded or loaded, and every error
+// names the field and what was expected (see models/README.md for the format).
+
+import { fieldError } from './errors';
+
+export const PACK_FORMAT = 'zoetrope-pack';
+export const PACK_FORMAT_VERSION = 1;
+export const DEFAULT_SHARD_SIZE = 32 * 1024 * 1024;
+export const PIPELINES = ['dit-rectified-flow'] as const;
+export const SCHEDULERS = ['rectified-flow-euler'] as const;
+
+export interface ShardEntry {
+  sha256: string;
+  size: number;
+}
+
+export interface FileEntry {
+  path: string;
+  size: number;
+  sha256: string;
+  shards: ShardEntry[];
+}
+
+export interface PackManifest {
+  format: typeof PACK_FORMAT;
+  formatVersion: typeof PACK_FORMAT_VERSION;
+  id: string;
+  name: string;
+  version: string;
+  license: string;
+  fixture: boolean;
+  description?: string;
+  pipeline: (typeof PIPELINES)[number];
+  video: { frames: number; height: number; width: number; fps: number };
+  sample: { shape: [number, number, number, number] };
+  scheduler: {
+    kind: (typeof SCHEDULERS)[number];
+    defaultSteps: number;
+    defaultGuidance: number;
+    shift: number;
+  };
+  tokenizer: { file: string; maxLength: number; padId: number; unkId: number };
+  graphs: { textEncoder: string | null; denoiser: string; decoder: string | null };
+  vocabulary?: Record<string, string[]>;
+  shardSize: number;
+  totalBytes: number;
+  files: FileEntry[];
+}
+
+const ID_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const SHA_RE = /^[0-9a-f]{64}$/;
+const PATH_RE = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
+
+type Obj = Record<string, unknown>;
+
+function fail(field: string, expected: string, got: unknown): never {
+  throw fieldError('ManifestError', field, expected, got);
+}
+
+function obj(value: unknown, field: string): Obj {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, 'an object', value);
+  return value as Obj;
+}
+
+function str(o: Obj, key: string, field: string): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v.trim() === '') fail(field, 'a non-empty string', v);
+  return v;
+}
+
+function int(o: Obj, key: string, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    fail(field, `an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any size' : max}`, v);
+  }
+  return v;
+}
+
+function num(o: Obj, key: string, field: string, min: number, max: number, minExclusive = false): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v > max || (minExclusive ? v <= min : v < min)) {
+    fail(field, `a number ${minExclusive ? 'above' : 'from'} ${min} ${minExclusive ? 'and at most' : 'to'} ${max}`, v);
+  }
+  return v;
+}
+
+function literal<T extends string>(o: Obj, key: string, field: string, allowed: readonly T[]): T {
+  const v = o[key];
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    fail(field, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, v);
+  }
+  return v as T;
+}
+
+function graphRef(o: Obj, key: string, field: string, files: Set<string>, required: boolean): string | null {
+  const v = o[key];
+  if (v === null || v === undefined) {
+    if (required) fail(field, 'the path of a file listed in files', v);
+    return null;
+  }
+  if (typeof v !== 'string' || !files.has(v)) fail(field, 'the path of a file listed in files', v);
+  return v;
+}
+
+function validateFiles(value: unknown, shardSize: number): FileEntry[] {
+  if (!Array.isArray(value) || value.length === 0) fail('files', 'a non-empty array', value);
+  const seen = new Set<string>();
+  return value.map((raw, i) => {
+    const f = obj(raw, `files[${i}]`);
+    const path = str(f, 'path', `files[${i}].path`);
+    if (!PATH_RE.test(path)) fail(`files[${i}].path`, 'a relative path of letters, digits, ".", "_", "-" and "/"', path);
+    if (seen.has(path)) fail(`files[${i}].path`, 'a path not used by another file', path);
+    seen.add(path);
+    const size = int(f, 'size', `files[${i}].size`, 1);
+    const sha256 = str(f, 'sha256', `files[${i}].sha256`);
+    if (!SHA_RE.test(sha256)) fail(`files[${i}].sha256`, '64 lowercase hex digits', sha256);
+    const shardsRaw = f['shards'];
+    if (!Array.isArray(shardsRaw) || shardsRaw.length === 0) fail(`files[${i}].shards`, 'a non-empty array', shardsRaw);
+    let sum = 0;
+    const shards = shardsRaw.map((s, j) => {
+      const field = `files[${i}].shards[${j}]`;
+      const so = obj(s, field);
+      const shardSha = str(so, 'sha256', `${field}.sha256`);
+      if (!SHA_RE.test(shardSha)) fail(`${field}.sha256`, '64 lowercase hex digits', shardSha);
+      const shardBytes = int(so, 'size', `${field}.size`, 1, shardSize);
+      sum += shardBytes;
+      return { sha256: shardSha, size: shardBytes };
+    });
+    if (sum !== size) fail(`files[${i}].shards`, `shard sizes adding up to the file size ${size}`, `shards adding up to ${sum}`);
+    return { path, size, sha256, shards };
+  });
+}
+
+function validateVocabulary(value: unknown): Record<string, string[]> | undefined {
+  if (value === undefined) return undefined;
+  const o = obj(value, 'vocabulary');
+  const out: Record<string, string[]> = {};
+  for (const [key, list] of Object.entries(o)) {
+    if (!Array.isArray(list) || !list.every((w) => typeof w === 'string')) {
+      fail(`vocabulary.${key}`, 'an array of strings', list);
+    }
+    out[key] = list as string[];
+  }
+  return out;
+}
+
+/** Validates an untrusted manifest (parsed JSON) and returns it typed; throws ManifestError. */
+export function validateManifest(value: unknown): PackManifest {
+  const m = obj(value, 'manifest');
+  if (m['format'] !== PACK_FORMAT) fail('format', JSON.stringify(PACK_FORMAT), m['format']);
+  if (m['formatVersion'] !== PACK_FORMAT_VERSION) fail('formatVersion', `${PACK_FORMAT_VERSION}`, m['formatVersion']);
+  const id = str(m, 'id', 'id');
+  if (!ID_RE.test(id)) fail('id', 'lowercase letters, digits and "-" (at most 64)', id);
+  const name = str(m, 'name', 'name');
+  const version = str(m, 'version', 'version');
+  const license = str(m, 'license', 'license');
+  const fixtureRaw = m['fixture'] ?? false;
+  if (typeof fixtureRaw !== 'boolean') fail('fixture', 'true or false', fixtureRaw);
+  const description = m['description'];
+  if (description !== undefined && typeof description !== 'string') fail('description', 'a string', description);
+  const pipeline = literal(m, 'pipeline', 'pipeline', PIPELINES);
+
+  const v = obj(m['video'], 'video');
+  const video = {
+    frames: int(v, 'frames', 'video.frames', 1, 1024),
+    height: int(v, 'height', 'video.height', 1, 4096),
+    width: int(v, 'width', 'video.width', 1, 4096),
+    fps: num(v, 'fps', 'video.fps', 0, 240, true),
+  };
+
+  const sample = obj(m['sample'], 'sample');
+  const shapeRaw = sample['shape'];
+  if (!Array.isArray(shapeRaw) || shapeRaw.length !== 4) fail('sample.shape', 'an array of 4 integers [C, T, H, W]', shapeRaw);
+  const shape = shapeRaw.map((d, i) => int({ d }, 'd', `sample.shape[${i}]`, 1, 4096)) as [number, number, number, number];
+
+  const s = obj(m['scheduler'], 'scheduler');
+  const scheduler = {
+    kind: literal(s, 'kind', 'scheduler.kind', SCHEDULERS),
+    defaultSteps: int(s, 'defaultSteps', 'scheduler.defaultSteps', 1, 1000),
+    defaultGuidance: num(s, 'defaultGuidance', 'scheduler.defaultGuidance', 0, 50),
+    shift: num(s.shift === undefined ? { shift: 1 } : s, 'shift', 'scheduler.shift', 0, 100, true),
+  };
+
+  const shardSize = int(m, 'shardSize', 'shardSize', 1);
+  const files = validateFiles(m['files'], shardSize);
+  const paths = new Set(files.map((f) => f.path));
+  const totalBytes = int(m, 'totalBytes', 'totalBytes', 1);
+  const sum = files.reduce((acc, f) => acc + f.size, 0);
+  if (totalBytes !== sum) fail('totalBytes', `the sum of the file sizes (${sum})`, totalBytes);
+
+  const t = obj(m['tokenizer'], 'tokenizer');
+  const tokenizerFile = str(t, 'file', 'tokenizer.file');
+  if (!paths.has(tokenizerFile)) fail('tokenizer.file', 'the path of a file listed in files', tokenizerFile);
+  const tokenizer = {
+    file: tokenizerFile,
+    maxLength: int(t, 'maxLength', 'tokenizer.maxLength', 1, 4096),
+    padId: int(t, 'padId', 'tokenizer.padId', 0),
+    unkId: int(t, 'unkId', 'tokenizer.unkId', 0),
+  };
+
+  const g = obj(m['graphs'], 'graphs');
+  const graphs = {
+    textEncoder: graphRef(g, 'textEncoder', 'graphs.textEncoder', paths, false),
+    denoiser: graphRef(g, 'denoiser', 'graphs.denoiser', paths, true) as string,
+    decoder: graphRef(g, 'decoder', 'graphs.decoder', paths, false),
+  };
+
+  // Without a decoder the denoised sample is the video itself, so its shape
+  // must be exactly RGB frames of the advertised size.
+  if (shape[1] !== video.frames) fail('sample.shape[1]', `the frame count ${video.frames}`, shape[1]);
+  if (graphs.decoder === null) {
+    if (shape[0] !== 3) fail('sample.shape[0]', '3 (RGB) when there is no decoder', shape[0]);
+    if (shape[2] !== video.height) fail('sample.shape[2]', `video.height (${video.height}) when there is no decoder`, shape[2]);
+    if (shape[3] !== video.width) fail('sample.shape[3]', `video.width (${video.width}) when there is no decoder`, shape[3]);
+  }
+
+  const manifest: PackManifest = {
+    format: PACK_FORMAT,
+    formatVersion: PACK_FORMAT_VERSION,
+    id,
+    name,
+    version,
+    license,
+    fixture: fixtureRaw,
+    pipeline,
+    video,
+    sample: { shape },
+    scheduler,
+    tokenizer,
+    graphs,
+    shardSize,
+    totalBytes,
+    files,
+  };
+  if (description !== undefined) manifest.description = description;
+  const vocabulary = validateVocabulary(m['vocabulary']);
+  if (vocabulary) manifest.vocabulary = vocabulary;
+  return manifest;
+}
+
+/** The key under which an installed pack is recorded; packs are immutable per version. */
+export function modelKey(manifest: Pick<PackManifest, 'id' | 'version'>): string {
+  return `${manifest.id}@${manifest.version}`;
+}
+
+/** Shards are fetched from `shards/<sha256>` beside the manifest: content-addressed, cache-friendly. */
+export function shardUrl(manifestUrl: string, sha256: string): string {
+  return new URL(`shards/${sha256}`, manifestUrl).href;
+}
+

@@ -1,0 +1,72 @@
+// Owns the options a caller passes to the engine, their defaults, and their
+// up-front validation (errors name the field, as the manifest's do).
+
+import { fieldError } from './errors';
+import type { PackManifest } from './manifest';
+
+export const BACKEND_PREFERENCES = ['auto', 'webgpu', 'wasm'] as const;
+export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
+export type Backend = 'webgpu' | 'wasm';
+
+export const MAX_PROMPT_LENGTH = 500;
+export const MAX_SEED = 0xffffffff;
+export const DEFAULT_OUTPUT_SHORT_SIDE = 256;
+
+export interface GenerateOptions {
+  prompt: string;
+  /** uint32; the same seed, prompt and settings give the same frames on the same backend. */
+  seed: number;
+  steps: number;
+  guidance: number;
+  /** Send a preview of the current clean estimate every N steps; 0 turns previews off. */
+  previewEvery: number;
+  /** The encoded video is upscaled so that its short side is at least this many pixels. */
+  outputShortSide: number;
+}
+
+export function defaultOptions(manifest: PackManifest): Omit<GenerateOptions, 'prompt' | 'seed'> {
+  return {
+    steps: manifest.scheduler.defaultSteps,
+    guidance: manifest.scheduler.defaultGuidance,
+    previewEvery: 2,
+    outputShortSide: DEFAULT_OUTPUT_SHORT_SIDE,
+  };
+}
+
+function check(ok: boolean, field: string, expected: string, got: unknown): void {
+  if (!ok) throw fieldError('OptionsError', field, expected, got);
+}
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+/** Validates untrusted options (they may come from a form or a URL); throws OptionsError. */
+export function validateGenerateOptions(value: unknown): GenerateOptions {
+  check(typeof value === 'object' && value !== null, 'options', 'an object', value);
+  const o = value as Record<string, unknown>;
+  const prompt = o['prompt'];
+  check(typeof prompt === 'string' && prompt.trim().length > 0, 'prompt', 'some text describing the video', prompt);
+  check((prompt as string).length <= MAX_PROMPT_LENGTH, 'prompt', `at most ${MAX_PROMPT_LENGTH} characters`, `${(prompt as string).length} characters`);
+  const seed = o['seed'];
+  check(isInt(seed) && seed >= 0 && seed <= MAX_SEED, 'seed', `a whole number from 0 to ${MAX_SEED}`, seed);
+  const steps = o['steps'];
+  check(isInt(steps) && steps >= 1 && steps <= 200, 'steps', 'a whole number from 1 to 200', steps);
+  const guidance = o['guidance'];
+  check(typeof guidance === 'number' && Number.isFinite(guidance) && guidance >= 0 && guidance <= 30, 'guidance', 'a number from 0 to 30', guidance);
+  const previewEvery = o['previewEvery'] ?? 0;
+  check(isInt(previewEvery) && previewEvery >= 0, 'previewEvery', 'a whole number of steps, 0 or more', previewEvery);
+  const outputShortSide = o['outputShortSide'] ?? DEFAULT_OUTPUT_SHORT_SIDE;
+  check(isInt(outputShortSide) && outputShortSide >= 16 && outputShortSide <= 1080, 'outputShortSide', 'a whole number of pixels from 16 to 1080', outputShortSide);
+  return {
+    prompt: prompt as string,
+    seed: seed as number,
+    steps: steps as number,
+    guidance: guidance as number,
+    previewEvery: previewEvery as number,
+    outputShortSide: outputShortSide as number,
+  };
+}
+
+export function parseBackendPreference(value: string | null | undefined): BackendPreference | null {
+  if (value === null || value === undefined) return null;
+  return (BACKEND_PREFERENCES as readonly string[]).includes(value) ? (value as BackendPreference) : null;
+}

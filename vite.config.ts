@@ -1,0 +1,33 @@
+// Vite + Vitest configuration. The zoetrope plugin serves model packs and
+// onnxruntime-web's wasm files from our own origin; COOP/COEP headers make
+// the page cross-origin isolated so WASM can use threads.
+/// <reference types="vitest/config" />
+import { fileURLToPath } from 'node:url';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'vite';
+import { ISOLATION_HEADERS, zoetrope } from './vite/zoetrope-plugin';
+
+export default defineConfig({
+  plugins: [svelte(), zoetrope()],
+  resolve: {
+    alias: [
+      {
+        // The non-bundled WebGPU build loads its wasm glue from /ort/ (see
+        // workers/ort-runtime.ts); the "bundle" build would inline it into our
+        // worker chunk and start that whole chunk again for each WASM thread.
+        find: /^onnxruntime-web\/webgpu$/,
+        replacement: fileURLToPath(new URL('./node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs', import.meta.url)),
+      },
+    ],
+  },
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  worker: { format: 'es' },
+  server: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
+  preview: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
+  build: { target: 'es2022', chunkSizeWarningLimit: 1024 },
+  test: {
+    include: ['tests/unit/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 60_000,
+  },
+});

@@ -1,0 +1,74 @@
+// Owns MP4 encoding: WebCodecs VideoEncoder (driven through mediabunny's
+// VideoSampleSource, which handles encoder configuration and backpressure)
+// and mediabunny's MP4 muxer. H.264 first; VP9 where the browser has no
+// H.264 encoder (some Chromium builds ship without it).
+
+import {
+  BufferTarget,
+  getFirstEncodableVideoCodec,
+  Mp4OutputFormat,
+  Output,
+  QUALITY_HIGH,
+  VideoSample,
+  VideoSampleSource,
+} from 'mediabunny';
+import type { VideoCodecName } from '../src/shared/engine-api';
+import { ZoetropeError } from '../src/shared/errors';
+import type { RgbaFrames } from './frames';
+
+export const CODEC_PREFERENCE: VideoCodecName[] = ['avc', 'vp9'];
+
+export interface EncodedVideo {
+  bytes: Uint8Array;
+  codec: VideoCodecName;
+  mimeType: string;
+}
+
+export async function encodeMp4(
+  frames: RgbaFrames,
+  fps: number,
+  onFrame: (done: number) => void,
+  preference: VideoCodecName[] = CODEC_PREFERENCE,
+): Promise<EncodedVideo> {
+  if (typeof VideoEncoder === 'undefined') {
+    throw new ZoetropeError('EncoderUnavailableError', 'This browser has no WebCodecs video encoder.');
+  }
+  const { width, height } = frames;
+  const codec = await getFirstEncodableVideoCodec(preference, { width, height, quality: QUALITY_HIGH, frameRate: fps });
+  if (codec !== 'avc' && codec !== 'vp9') {
+    throw new ZoetropeError('EncoderUnavailableError', `This browser can encode neither H.264 nor VP9 at ${width}×${height}.`, { width, height });
+  }
+  const output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
+  // Short clips loop in the player, so every frame after the first is a delta
+  // frame; one key frame per second keeps seeking cheap on longer clips.
+  const source = new VideoSampleSource({ codec, quality: QUALITY_HIGH, keyFrameInterval: 1 });
+  output.addVideoTrack(source, { frameRate: fps });
+  await output.start();
+  const frameBytes = width * height * 4;
+  try {
+    for (let i = 0; i < frames.frames; i++) {
+      const data = frames.rgba.subarray(i * frameBytes, (i + 1) * frameBytes);
+      const sample = new VideoSample(data, {
+        format: 'RGBA',
+        codedWidth: width,
+        codedHeight: height,
+        timestamp: i / fps,
+        duration: 1 / fps,
+      });
+      try {
+        await source.add(sample);
+      } finally {
+        sample.close();
+      }
+      onFrame(i + 1);
+    }
+    await output.finalize();
+  } catch (error) {
+    await output.cancel().catch(() => {});
+    throw new ZoetropeError('EncoderUnavailableError', `Encoding the video failed: ${error instanceof Error ? error.message : String(error)}`, { codec });
+  }
+  const buffer = output.target.buffer;
+  if (!buffer) throw new ZoetropeError('EncoderUnavailableError', 'The MP4 muxer produced no file.');
+  const mimeType = await output.getMimeType();
+  return { bytes: new Uint8Array(buffer), codec, mimeType };
+}

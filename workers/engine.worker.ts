@@ -1,0 +1,161 @@
+// Owns the engine worker: it implements EngineApi (src/shared/engine-api.ts)
+// and exposes it with comlink. One model is loaded at a time and one job runs
+// at a time; cancel() sets a flag that the loop checks between steps, so the
+// sessions survive a cancel and the next job starts at once.
+
+import * as Comlink from 'comlink';
+import type { EngineApi, EnvironmentReport, GenerateResult, LoadedModel, LoadRequest, ProgressCallback } from '../src/shared/engine-api';
+import { installErrorTransfer } from '../src/shared/comlink-errors';
+import { abortError, ZoetropeError } from '../src/shared/errors';
+import { validateGenerateOptions, type GenerateOptions } from '../src/shared/options';
+import type { EngineProgress } from '../src/shared/progress';
+import { getInstallRecord, readPackFile } from '../src/lib/pack-db';
+import { sha256Hex } from '../src/lib/sha256';
+import { chooseBackend, wasmThreadCount } from './backend-choice';
+import { encodeMp4 } from './encode-mp4';
+import { rgbaToRgb } from './frames';
+import { probeEnvironment } from './environment-probe';
+import { configureRuntime, createSession, runtimeThreads, type ModelSession } from './ort-runtime';
+import { Pipeline } from './pipeline';
+import { createPromptTokenizer } from './tokenize';
+import { outputSize, resizeFrames } from './upscale';
+
+installErrorTransfer();
+
+let environment: Promise<EnvironmentReport> | null = null;
+let loaded: { pipeline: Pipeline; info: LoadedModel } | null = null;
+let running: { jobId: string; cancelled: boolean } | null = null;
+const cancelledEarly = new Set<string>();
+
+function probe(): Promise<EnvironmentReport> {
+  return (environment ??= probeEnvironment());
+}
+
+// A macrotask boundary: lets comlink deliver a pending cancel() message
+// before the next step (awaiting session.run alone may only spin microtasks).
+const yieldToEvents = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+const engine: EngineApi = {
+  probe,
+
+  async load(request: LoadRequest, onProgress: ProgressCallback): Promise<LoadedModel> {
+    if (running) throw new ZoetropeError('BackendError', 'A video is being generated; cancel it before loading a model.');
+    if (loaded?.info.modelKey === request.modelKey && (request.backend === 'auto' || request.backend === loaded.info.backend)) {
+      return loaded.info;
+    }
+    await engine.unload();
+    const env = await probe();
+    const choice = chooseBackend(request.backend, env);
+    configureRuntime(wasmThreadCount(env));
+
+    const record = await getInstallRecord(request.modelKey);
+    if (!record) {
+      throw new ZoetropeError('ModelNotInstalledError', `The model ${request.modelKey} is not installed in this browser.`, { model: request.modelKey });
+    }
+    const manifest = record.manifest;
+    if (manifest.graphs.decoder !== null) {
+      throw new ZoetropeError('UnsupportedModelError', 'This model needs a decoder graph, which this version of Zoetrope does not support yet.', { graph: 'decoder' });
+    }
+    const wanted = [manifest.tokenizer.file, manifest.graphs.textEncoder, manifest.graphs.denoiser].filter((p): p is string => p !== null);
+    const files = wanted.map((path) => manifest.files.find((f) => f.path === path)!);
+    const total = files.reduce((n, f) => n + f.size, 0);
+    const readStarted = performance.now();
+    const bytes = new Map<string, Uint8Array>();
+    let done = 0;
+    onProgress({ kind: 'loading', stage: 'reading', done, total });
+    for (const file of files) {
+      bytes.set(file.path, await readPackFile(file));
+      done += file.size;
+      onProgress({ kind: 'loading', stage: 'reading', done, total });
+    }
+    const readMs = performance.now() - readStarted;
+
+    const tokenizerJson: unknown = JSON.parse(new TextDecoder().decode(bytes.get(manifest.tokenizer.file)));
+    const tokenizer = createPromptTokenizer(tokenizerJson, manifest.tokenizer);
+    const graphCount = manifest.graphs.textEncoder ? 2 : 1;
+    const sessionStarted = performance.now();
+    onProgress({ kind: 'loading', stage: 'sessions', done: 0, total: graphCount });
+    let textEncoder: ModelSession | null = null;
+    if (manifest.graphs.textEncoder) {
+      textEncoder = await createSession(bytes.get(manifest.graphs.textEncoder)!, choice.backend, 'text encoder');
+      onProgress({ kind: 'loading', stage: 'sessions', done: 1, total: graphCount });
+    }
+    const denoiser = await createSession(bytes.get(manifest.graphs.denoiser)!, choice.backend, 'denoiser');
+    onProgress({ kind: 'loading', stage: 'sessions', done: graphCount, total: graphCount });
+    const sessionMs = performance.now() - sessionStarted;
+
+    const info: LoadedModel = {
+      modelKey: request.modelKey,
+      backend: choice.backend,
+      reason: choice.reason,
+      adapter: env.adapter,
+      wasmThreads: runtimeThreads(),
+      readMs,
+      sessionMs,
+    };
+    loaded = { pipeline: new Pipeline(manifest, tokenizer, textEncoder, denoiser), info };
+    return info;
+  },
+
+  async generate(jobId: string, rawOptions: GenerateOptions, onProgress: ProgressCallback): Promise<GenerateResult> {
+    const options = validateGenerateOptions(rawOptions);
+    if (!loaded) throw new ZoetropeError('ModelNotInstalledError', 'No model is loaded yet.');
+    if (running) throw new ZoetropeError('BackendError', 'Another video is already being generated.');
+    const job = { jobId, cancelled: cancelledEarly.delete(jobId) };
+    running = job;
+    const { pipeline, info } = loaded;
+    const started = performance.now();
+    const emit = (event: EngineProgress) => onProgress(event);
+    try {
+      const out = await pipeline.run(options, {
+        checkpoint: async () => {
+          await yieldToEvents();
+          if (job.cancelled) throw abortError();
+        },
+        onText: () => emit({ kind: 'text' }),
+        onStep: (step, steps, preview) => emit({ kind: 'step', step, steps, preview }),
+      });
+      await yieldToEvents();
+      if (job.cancelled) throw abortError();
+      emit({ kind: 'decoding' });
+      const framesSha256 = await sha256Hex(rgbaToRgb(out.frames));
+      const size = outputSize(out.frames.width, out.frames.height, options.outputShortSide);
+      const big = resizeFrames(out.frames, size.width, size.height);
+      const encodeStarted = performance.now();
+      const fps = pipeline.manifest.video.fps;
+      emit({ kind: 'encoding', frame: 0, frames: big.frames });
+      const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }));
+      const encodeMs = performance.now() - encodeStarted;
+      emit({ kind: 'done' });
+      const result: GenerateResult = {
+        mp4: video.bytes,
+        mimeType: video.mimeType,
+        codec: video.codec,
+        width: big.width,
+        height: big.height,
+        frames: big.frames,
+        fps,
+        backend: info.backend,
+        framesSha256,
+        options,
+        timings: { textMs: out.textMs, stepMs: out.stepMs, encodeMs, totalMs: performance.now() - started },
+      };
+      return Comlink.transfer(result, [result.mp4.buffer]);
+    } finally {
+      running = null;
+    }
+  },
+
+  cancel(jobId: string): void {
+    if (running?.jobId === jobId) running.cancelled = true;
+    else cancelledEarly.add(jobId); // The cancel overtook its own generate call.
+  },
+
+  async unload(): Promise<void> {
+    const current = loaded;
+    loaded = null;
+    await current?.pipeline.release();
+  },
+};
+
+Comlink.expose(engine);

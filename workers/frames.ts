@@ -1,0 +1,42 @@
+// Owns turning a model sample into pixels. The v1 contract's sample is RGB
+// in [-1, 1] with layout [C, T, H, W]; pixel = round(clamp((x + 1) * 127.5)).
+
+export interface RgbaFrames {
+  /** `frames` RGBA images of width x height, back to back. */
+  rgba: Uint8ClampedArray;
+  frames: number;
+  width: number;
+  height: number;
+}
+
+export function sampleToRgba(sample: Float32Array, shape: readonly [number, number, number, number]): RgbaFrames {
+  const [channels, frames, height, width] = shape;
+  if (channels !== 3) throw new Error(`expected 3 channels, got ${channels}`);
+  if (sample.length !== channels * frames * height * width) throw new Error('sample size does not match its shape');
+  const plane = height * width;
+  const rgba = new Uint8ClampedArray(frames * plane * 4);
+  for (let t = 0; t < frames; t++) {
+    for (let p = 0; p < plane; p++) {
+      const o = (t * plane + p) * 4;
+      for (let c = 0; c < 3; c++) {
+        const x = sample[(c * frames + t) * plane + p]!;
+        // Uint8ClampedArray clamps; Math.round gives the contract's rounding.
+        rgba[o + c] = Math.round((x + 1) * 127.5);
+      }
+      rgba[o + 3] = 255;
+    }
+  }
+  return { rgba, frames, width, height };
+}
+
+/** Drops alpha: the bytes hashed to compare runs (model resolution, before encoding). */
+export function rgbaToRgb(frames: RgbaFrames): Uint8Array {
+  const n = frames.rgba.length / 4;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    out[i * 3] = frames.rgba[i * 4]!;
+    out[i * 3 + 1] = frames.rgba[i * 4 + 1]!;
+    out[i * 3 + 2] = frames.rgba[i * 4 + 2]!;
+  }
+  return out;
+}

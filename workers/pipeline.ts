@@ -1,0 +1,109 @@
+// Owns one loaded model: its tokenizer and ONNX sessions, and a generation
+// job from prompt to RGBA frames (text encoder once, then the denoising
+// loop). Wiring only: the maths lives in denoise-loop.ts and scheduler.ts.
+
+import { ZoetropeError } from '../src/shared/errors';
+import type { PackManifest } from '../src/shared/manifest';
+import type { GenerateOptions } from '../src/shared/options';
+import type { PreviewFrames } from '../src/shared/progress';
+import { denoise } from './denoise-loop';
+import { sampleToRgba, type RgbaFrames } from './frames';
+import type { FeedTensor, ModelSession, OutputTensor } from './ort-runtime';
+import type { PromptTokenizer } from './tokenize';
+
+export interface PipelineHooks {
+  checkpoint(): Promise<void>;
+  onText(): void;
+  onStep(step: number, steps: number, preview: PreviewFrames | null): void;
+}
+
+export interface PipelineOutput {
+  frames: RgbaFrames;
+  textMs: number;
+  stepMs: number[];
+}
+
+export class Pipeline {
+  constructor(
+    readonly manifest: PackManifest,
+    private readonly tokenizer: PromptTokenizer,
+    private readonly textEncoder: ModelSession | null,
+    private readonly denoiser: ModelSession,
+  ) {
+    for (const name of ['sample', 'timestep']) {
+      if (!denoiser.inputNames.includes(name)) {
+        throw new ZoetropeError('UnsupportedModelError', `The denoiser has no input named "${name}".`, { input: name });
+      }
+    }
+  }
+
+  async release(): Promise<void> {
+    await this.textEncoder?.release();
+    await this.denoiser.release();
+  }
+
+  async run(options: GenerateOptions, hooks: PipelineHooks): Promise<PipelineOutput> {
+    const { shape } = this.manifest.sample;
+    const sampleSize = shape[0] * shape[1] * shape[2] * shape[3];
+    const L = this.manifest.tokenizer.maxLength;
+    await hooks.checkpoint();
+    hooks.onText();
+    const textStarted = performance.now();
+    const ids: FeedTensor = { type: 'int64', data: this.tokenizer.batch(options.prompt), dims: [2, L] };
+    const textFeeds: Record<string, FeedTensor> = {};
+    if (this.textEncoder) {
+      const outputs = await this.textEncoder.run({ input_ids: ids });
+      // Every text-encoder output is fed to the denoiser input of the same name.
+      for (const [name, out] of Object.entries(outputs)) textFeeds[name] = toFeed(out);
+    } else {
+      textFeeds['input_ids'] = ids;
+    }
+    const textMs = performance.now() - textStarted;
+    for (const name of this.denoiser.inputNames) {
+      if (name !== 'sample' && name !== 'timestep' && !(name in textFeeds)) {
+        throw new ZoetropeError('UnsupportedModelError', `The denoiser input "${name}" is not produced by the text encoder.`, { input: name });
+      }
+    }
+
+    const stepMs: number[] = [];
+    const dims = [2, ...shape];
+    const outputName = this.denoiser.outputNames.includes('velocity') ? 'velocity' : this.denoiser.outputNames[0]!;
+    const timestep = new Float32Array(2);
+    const sample = await denoise(
+      {
+        seed: options.seed,
+        sampleSize,
+        steps: options.steps,
+        guidance: options.guidance,
+        shift: this.manifest.scheduler.shift,
+        previewEvery: options.previewEvery,
+      },
+      async (batch, t) => {
+        timestep.fill(t);
+        const feeds: Record<string, FeedTensor> = {
+          ...textFeeds,
+          sample: { type: 'float32', data: batch, dims },
+          timestep: { type: 'float32', data: timestep, dims: [2] },
+        };
+        const out = await this.denoiser.run(feeds);
+        const velocity = out[outputName];
+        if (!velocity || velocity.data.length !== 2 * sampleSize) {
+          throw new ZoetropeError('UnsupportedModelError', `The denoiser output "${outputName}" does not have the shape [2, ${shape.join(', ')}].`);
+        }
+        return velocity.data;
+      },
+      {
+        checkpoint: hooks.checkpoint,
+        onStep: (step, steps, ms, preview) => {
+          stepMs.push(ms);
+          hooks.onStep(step, steps, preview ? sampleToRgba(preview, shape) : null);
+        },
+      },
+    );
+    return { frames: sampleToRgba(sample, shape), textMs, stepMs };
+  }
+}
+
+function toFeed(out: OutputTensor): FeedTensor {
+  return { type: 'float32', data: out.data, dims: out.dims };
+}
