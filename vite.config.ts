@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
-import { ISOLATION_HEADERS, zoetrope } from './vite/zoetrope-plugin';
+import { ISOLATION_HEADERS, zoetrope } from './vite/zoetrope-plugin.ts';
 
 export default defineConfig({
   plugins: [svelte(), zoetrope()],

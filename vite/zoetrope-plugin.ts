@@ -55,6 +55,12 @@ function resolveRequest(root: string, url: string): { file: string; type: string
   return { file: join(pack.dir, 'shards', model[3]!), type: 'application/octet-stream', immutable: true };
 }
 
+/** COOP + COEP make the page cross-origin isolated, which WASM threads need. */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 function middleware(root: string): Connect.NextHandleFunction {
   return (req, res, next) => {
     const hit = req.url ? resolveRequest(root, req.url) : null;
@@ -72,15 +78,13 @@ function middleware(root: string): Connect.NextHandleFunction {
     res.setHeader('Content-Length', statSync(hit.file).size);
     res.setHeader('Cache-Control', hit.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    // These responses bypass Vite's own header middleware; the ORT glue also
+    // starts the WASM thread workers, which must be isolated like the page.
+    for (const [name, value] of Object.entries(ISOLATION_HEADERS)) res.setHeader(name, value);
     createReadStream(hit.file).pipe(res);
   };
 }
 
-/** COOP + COEP make the page cross-origin isolated, which WASM threads need. */
-export const ISOLATION_HEADERS = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
 
 export function zoetrope(): Plugin {
   let root = process.cwd();

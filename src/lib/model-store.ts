@@ -8,7 +8,7 @@ import { modelKey, shardUrl, validateManifest, type PackManifest, type ShardEntr
 import type { InstallProgress } from '../shared/progress';
 import { getInstallRecord, hasShard, putInstallRecord, putShard, type InstallRecord } from './pack-db';
 import { sha256Hex } from './sha256';
-import { ensureRoomFor, requestPersistence } from './storage-quota';
+import { checkRoom, ensureRoomFor, estimateStorage, quotaError, requestPersistence } from './storage-quota';
 
 export interface InstallOptions {
   signal?: AbortSignal;
@@ -176,11 +176,19 @@ async function fetchBytes(url: string, expected: number, report: (n: number) => 
   return out;
 }
 
+/**
+ * The browser refused a write although the estimate said there was room (its
+ * estimate can lag, and DevTools quota overrides do not show in it): report
+ * what is still needed and the free space the browser claims.
+ */
 async function quotaErrorAfterWrite(stillNeeded: number): Promise<ZoetropeError> {
+  const estimate = await estimateStorage();
   try {
-    await ensureRoomFor(stillNeeded);
+    checkRoom(stillNeeded, estimate);
   } catch (error) {
     return toZoetropeError(error);
   }
-  return new ZoetropeError('StorageQuotaError', 'The browser refused to store more of the model.', { needed: stillNeeded, free: null });
+  const free = estimate?.quota !== undefined ? Math.max(0, estimate.quota - (estimate.usage ?? 0)) : null;
+  const error = quotaError(Math.ceil(stillNeeded * 1.1), free);
+  return new ZoetropeError('StorageQuotaError', `${error.message} The browser refused to store more of it.`, error.details);
 }

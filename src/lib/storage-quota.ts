@@ -23,18 +23,33 @@ export interface QuotaReport {
   free: number | null;
 }
 
-export async function ensureRoomFor(bytes: number): Promise<QuotaReport> {
+/** Pure check of `bytes` against a StorageManager estimate; throws StorageQuotaError. */
+export function checkRoom(bytes: number, estimate: StorageEstimate | null): QuotaReport {
   const needed = Math.ceil(bytes * OVERHEAD);
-  if (bytes === 0 || !navigator.storage?.estimate) return { needed, free: null };
-  const { quota, usage } = await navigator.storage.estimate();
-  if (quota === undefined) return { needed, free: null };
-  const free = Math.max(0, quota - (usage ?? 0));
-  if (free < needed) {
-    throw new ZoetropeError(
-      'StorageQuotaError',
-      `The model needs ${formatBytes(needed)} of storage, but this browser allows only ${formatBytes(free)} more for this site.`,
-      { needed, free },
-    );
-  }
+  if (bytes === 0 || !estimate || estimate.quota === undefined) return { needed, free: null };
+  const free = Math.max(0, estimate.quota - (estimate.usage ?? 0));
+  if (free < needed) throw quotaError(needed, free);
   return { needed, free };
+}
+
+export function quotaError(needed: number, free: number | null): ZoetropeError {
+  return new ZoetropeError(
+    'StorageQuotaError',
+    free === null
+      ? `The model needs ${formatBytes(needed)} more storage, and the browser refused to store it.`
+      : `The model needs ${formatBytes(needed)} of storage, but this browser allows only ${formatBytes(free)} more for this site.`,
+    { needed, free },
+  );
+}
+
+export async function estimateStorage(): Promise<StorageEstimate | null> {
+  try {
+    return navigator.storage?.estimate ? await navigator.storage.estimate() : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function ensureRoomFor(bytes: number): Promise<QuotaReport> {
+  return checkRoom(bytes, await estimateStorage());
 }

@@ -1,0 +1,46 @@
+// Playwright runs the e2e tests in Debian's Chromium (never a downloaded
+// browser): ZOETROPE_CHROMIUM overrides the path. WebGPU there is SwiftShader
+// and needs a secure origin (http://127.0.0.1) plus --enable-unsafe-webgpu.
+// One worker: the machine has 2 cores and each page runs ORT threads.
+import { defineConfig } from '@playwright/test';
+
+const executablePath = process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium';
+const PORT = Number(process.env['ZOETROPE_E2E_PORT'] ?? 4173);
+const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  testMatch: '**/*.spec.ts',
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  timeout: 180_000,
+  expect: { timeout: 30_000 },
+  reporter: process.env['CI'] ? [['list']] : [['list']],
+  outputDir: 'test-results',
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium-webgpu',
+      testIgnore: '**/no-webgpu*.spec.ts',
+      use: { browserName: 'chromium', launchOptions: { executablePath, args: [...BASE_ARGS, '--enable-unsafe-webgpu'] } },
+    },
+    {
+      // The same browser started without WebGPU: "auto" must fall back to WASM.
+      name: 'chromium-no-webgpu',
+      testMatch: '**/no-webgpu*.spec.ts',
+      use: { browserName: 'chromium', launchOptions: { executablePath, args: [...BASE_ARGS, '--disable-features=WebGPU'] } },
+    },
+  ],
+  webServer: {
+    // Always test a fresh production build, with the fixture pack served beside the app's own packs.
+    command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort`,
+    url: `http://127.0.0.1:${PORT}/`,
+    env: { ZOETROPE_EXTRA_PACKS: 'tests/fixtures/fixture-pack' },
+    reuseExistingServer: !process.env['CI'],
+    timeout: 120_000,
+  },
+});

@@ -1,0 +1,78 @@
+// Shared steps of the e2e specs: open the app on the TEST FIXTURE pack (tiny
+// random weights, tests/fixtures/fixture-pack), wait for states, generate,
+// and read the facts the page exposes about its result.
+import { expect, type Page } from '@playwright/test';
+
+export const FIXTURE_ID = 'zoetrope-fixture-tiny';
+export const FIXTURE_MANIFEST = `/models/${FIXTURE_ID}/manifest.json`;
+export const FIXTURE_SHARDS = 6;
+
+export function appUrl(backend: 'auto' | 'webgpu' | 'wasm', model = FIXTURE_MANIFEST): string {
+  return `/?model=${encodeURIComponent(model)}&backend=${backend}`;
+}
+
+/** Forwards page and worker console output to the test log (Playwright sees worker logs too). */
+export function logConsole(page: Page): void {
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') console.log(`[browser ${msg.type()}] ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => console.log(`[pageerror] ${err.message}`));
+}
+
+export async function waitReady(page: Page, timeout = 120_000): Promise<string> {
+  const status = page.getByTestId('model-status');
+  await expect(status).toHaveAttribute('data-state', 'ready', { timeout });
+  return (await status.getAttribute('data-backend')) ?? '';
+}
+
+export interface ResultFacts {
+  codec: string;
+  width: number;
+  height: number;
+  frames: number;
+  backend: string;
+  framesSha256: string;
+  decodedFrames: number;
+  decodedWidth: number;
+  decodedHeight: number;
+  decodedSha256: string;
+}
+
+export async function generate(page: Page, opts: { prompt: string; seed: number; steps: number }, timeout = 150_000): Promise<ResultFacts> {
+  const existing = page.getByTestId('result');
+  const previous = (await existing.count()) > 0 ? Number(await existing.getAttribute('data-serial')) : 0;
+  await page.getByTestId('prompt').fill(opts.prompt);
+  await page.getByTestId('seed').fill(String(opts.seed));
+  await page.getByTestId('steps').fill(String(opts.steps));
+  await page.getByTestId('generate').click();
+  await expect(page.getByTestId('job')).toBeVisible();
+  await expect(page.getByTestId('job')).toBeHidden({ timeout });
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  const result = page.getByTestId('result');
+  await expect(result).toHaveAttribute('data-serial', String(previous + 1));
+  // The page decodes its own MP4 back (mediabunny + WebCodecs) before showing "checked".
+  await expect(result).toHaveAttribute('data-checked', 'yes');
+  const attr = async (name: string) => (await result.getAttribute(name)) ?? '';
+  return {
+    codec: await attr('data-codec'),
+    width: Number(await attr('data-width')),
+    height: Number(await attr('data-height')),
+    frames: Number(await attr('data-frames')),
+    backend: await attr('data-backend'),
+    framesSha256: await attr('data-frames-sha256'),
+    decodedFrames: Number(await attr('data-decoded-frames')),
+    decodedWidth: Number(await attr('data-decoded-width')),
+    decodedHeight: Number(await attr('data-decoded-height')),
+    decodedSha256: await attr('data-decoded-sha256'),
+  };
+}
+
+/** The fixture renders 8 frames of 32x32; the app upscales to 256x256 by default. */
+export function expectValidFixtureVideo(facts: ResultFacts): void {
+  expect(['avc', 'vp9']).toContain(facts.codec);
+  expect(facts.frames).toBe(8);
+  expect(facts.decodedFrames).toBe(8);
+  expect([facts.width, facts.height]).toEqual([256, 256]);
+  expect([facts.decodedWidth, facts.decodedHeight]).toEqual([256, 256]);
+  expect(facts.framesSha256).toMatch(/^[0-9a-f]{64}$/);
+}

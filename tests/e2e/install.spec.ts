@@ -1,0 +1,107 @@
+// Installs the TEST FIXTURE pack into IndexedDB, checks every stored shard
+// against its SHA-256, then reloads: still installed, nothing downloaded again.
+import { expect, test, type Page } from '@playwright/test';
+import { appUrl, FIXTURE_ID, FIXTURE_SHARDS, logConsole, waitReady } from './helpers';
+
+async function storedShards(page: Page): Promise<{ keys: string[]; verified: number; record: string | null }> {
+  return page.evaluate(async () => {
+    const open = (name: string) =>
+      new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(name);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    const all = <T,>(db: IDBDatabase, store: string, what: 'getAllKeys' | 'getAll') =>
+      new Promise<T>((resolve, reject) => {
+        const request = db.transaction(store).objectStore(store)[what]();
+        request.onsuccess = () => resolve(request.result as T);
+        request.onerror = () => reject(request.error);
+      });
+    const shards = await open('zoetrope-shards');
+    const keys = await all<string[]>(shards, 'shards', 'getAllKeys');
+    const values = await all<Uint8Array[]>(shards, 'shards', 'getAll');
+    let verified = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const digest = await crypto.subtle.digest('SHA-256', values[i] as Uint8Array<ArrayBuffer>);
+      const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+      if (hex === keys[i]) verified++;
+    }
+    const models = await open('zoetrope-models');
+    const records = await all<string[]>(models, 'models', 'getAllKeys');
+    return { keys, verified, record: records[0] ?? null };
+  });
+}
+
+test('installs the fixture pack with every shard verified, and keeps it across a reload', async ({ page }) => {
+  logConsole(page);
+  const shardRequests: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/shards/')) shardRequests.push(r.url());
+  });
+
+  await page.goto(appUrl('wasm'));
+  await expect(page.getByText('TEST FIXTURE', { exact: true })).toBeVisible();
+  await waitReady(page);
+  expect(shardRequests).toHaveLength(FIXTURE_SHARDS);
+
+  const stored = await storedShards(page);
+  expect(stored.keys).toHaveLength(FIXTURE_SHARDS);
+  expect(stored.verified).toBe(FIXTURE_SHARDS);
+  expect(stored.record).toBe(`${FIXTURE_ID}@0.1.0`);
+
+  shardRequests.length = 0;
+  await page.reload();
+  await waitReady(page);
+  expect(shardRequests).toEqual([]);
+  expect((await storedShards(page)).verified).toBe(FIXTURE_SHARDS);
+});
+
+test('a corrupt shard is refused with IntegrityError, and a retry downloads only what is missing', async ({ page }) => {
+  logConsole(page);
+  const manifest = (await (await page.request.get(`/models/${FIXTURE_ID}/manifest.json`)).json()) as {
+    files: { shards: { sha256: string }[] }[];
+  };
+  const victim = manifest.files[2]!.shards.at(-1)!.sha256;
+  await page.route(`**/shards/${victim}`, async (route) => {
+    const response = await route.fetch();
+    const body = Buffer.from(await response.body());
+    body[0] = body[0]! ^ 0xff; // One flipped byte, as a broken proxy might do.
+    await route.fulfill({ response, body });
+  });
+  await page.goto(appUrl('wasm'));
+  await expect(page.getByTestId('error')).toHaveAttribute('data-error-name', 'IntegrityError');
+  await expect(page.getByTestId('error')).toContainText('damaged');
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'needs-install');
+
+  await page.unroute(`**/shards/${victim}`);
+  const shardRequests: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/shards/')) shardRequests.push(r.url());
+  });
+  await page.getByTestId('install').click();
+  await waitReady(page);
+  expect(shardRequests.every((u) => u.endsWith(victim))).toBe(true);
+  expect(shardRequests.length).toBeGreaterThanOrEqual(1);
+});
+
+test('not enough storage fails with StorageQuotaError saying what is needed and free', async ({ page }) => {
+  logConsole(page);
+  await page.goto('/favicon.svg');
+  const cdp = await page.context().newCDPSession(page);
+  // A real quota, shrunk by the browser itself (DevTools protocol), below the pack's 494 KB.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin, quotaSize: 200 * 1024 });
+  await page.goto(appUrl('wasm'));
+  const error = page.getByTestId('error');
+  await expect(error).toHaveAttribute('data-error-name', 'StorageQuotaError');
+  await expect(error).toContainText('not enough storage');
+  await error.getByText('Details').click();
+  await expect(error).toContainText(/Needed: [\d.]+ KB\. Free: [\d.]+ KB\./);
+});
+
+test('a missing model pack shows a plain ModelNotFoundError', async ({ page }) => {
+  logConsole(page);
+  await page.goto(appUrl('wasm', '/models/no-such-model/manifest.json'));
+  await expect(page.getByTestId('error')).toHaveAttribute('data-error-name', 'ModelNotFoundError');
+  await expect(page.getByTestId('error')).toContainText('model was not found');
+  await expect(page.getByTestId('generate')).toBeDisabled();
+});

@@ -1,0 +1,65 @@
+// One real denoising step of the TEST FIXTURE model against the Python
+// exporter's golden vectors: the ONNX graphs run in onnxruntime-web's own
+// WASM build under Node (the same runtime and version as in the browser),
+// and the step goes through the app's denoise-loop code.
+import * as ort from 'onnxruntime-web';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createScratch, denoiseStep } from '../../workers/denoise-loop';
+import { gaussianNoise } from '../../workers/noise';
+import { FIXTURE_MODEL, golden, goldenFloats, maxAbsDiff } from './golden';
+
+let textEncoder: ort.InferenceSession;
+let denoiser: ort.InferenceSession;
+
+beforeAll(async () => {
+  ort.env.wasm.numThreads = 1;
+  textEncoder = await ort.InferenceSession.create(readFileSync(join(FIXTURE_MODEL, 'text_encoder.onnx')), { executionProviders: ['wasm'] });
+  denoiser = await ort.InferenceSession.create(readFileSync(join(FIXTURE_MODEL, 'denoiser.onnx')), { executionProviders: ['wasm'] });
+});
+
+async function encodeText(): Promise<Record<string, ort.Tensor>> {
+  const ids = BigInt64Array.from(golden.input_ids.flat().map(BigInt));
+  return textEncoder.run({ input_ids: new ort.Tensor('int64', ids, [2, golden.input_ids[0]!.length]) });
+}
+
+describe('golden vectors of the fixture model', () => {
+  it('the golden step starts from the seeded noise', () => {
+    const sample = goldenFloats(golden.step.sample);
+    expect(maxAbsDiff(gaussianNoise(golden.seed, sample.length), sample)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('text encoder matches text_states and text_mask', async () => {
+    const out = await encodeText();
+    expect(out['text_states']!.dims).toEqual(golden.text.states_shape);
+    const states = out['text_states']!.data as Float32Array;
+    expect(maxAbsDiff(states, goldenFloats(golden.text.states))).toBeLessThanOrEqual(golden.tolerance.text_states);
+    expect(Array.from(out['text_mask']!.data as Float32Array)).toEqual(golden.text.mask.flat());
+  });
+
+  it('one guided Euler step matches velocity and next_sample', async () => {
+    const text = await encodeText();
+    const shape = golden.step.sample_shape;
+    const sample = goldenFloats(golden.step.sample);
+    let velocity: Float32Array | null = null;
+    await denoiseStep(
+      sample,
+      async (batch, t) => {
+        const feeds: Record<string, ort.Tensor> = {
+          ...text,
+          sample: new ort.Tensor('float32', batch, [2, ...shape]),
+          timestep: new ort.Tensor('float32', new Float32Array([t, t]), [2]),
+        };
+        velocity = (await denoiser.run(feeds))['velocity']!.data as Float32Array;
+        return velocity;
+      },
+      golden.step.t,
+      golden.step.t_next,
+      golden.guidance,
+      createScratch(sample.length),
+    );
+    expect(maxAbsDiff(velocity!, goldenFloats(golden.step.velocity))).toBeLessThanOrEqual(golden.tolerance.velocity);
+    expect(maxAbsDiff(sample, goldenFloats(golden.step.next_sample))).toBeLessThanOrEqual(golden.tolerance.next_sample);
+  });
+});
