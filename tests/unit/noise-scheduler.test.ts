@@ -1,0 +1,75 @@
+// The seeded noise generator and the rectified-flow scheduler against the
+// Python exporter's golden vectors (tests/fixtures/fixture-model/golden).
+import { describe, expect, it } from 'vitest';
+import { gaussianNoise, mulberry32 } from '../../workers/noise';
+import { cleanEstimate, guidedEulerStep, timesteps } from '../../workers/scheduler';
+import { golden, maxAbsDiff } from './golden';
+
+describe('seeded Gaussian noise', () => {
+  it('matches the golden noise head bit for bit (1e-6)', () => {
+    const noise = gaussianNoise(golden.seed, golden.noise_head.length);
+    expect(maxAbsDiff(noise, golden.noise_head)).toBeLessThanOrEqual(1e-6);
+  });
+  it('is deterministic for a seed and differs between seeds', () => {
+    const a = gaussianNoise(7, 1001);
+    expect(gaussianNoise(7, 1001)).toEqual(a);
+    expect(gaussianNoise(8, 1001)).not.toEqual(a);
+  });
+  it('a prefix of a longer draw equals a shorter draw (odd lengths too)', () => {
+    expect(Array.from(gaussianNoise(3, 7))).toEqual(Array.from(gaussianNoise(3, 8).subarray(0, 7)));
+  });
+  it('treats seeds as uint32', () => {
+    expect(gaussianNoise(-1, 16)).toEqual(gaussianNoise(0xffffffff, 16));
+  });
+  it('mulberry32 gives the published first output for seed 0', () => {
+    // 0.26642920868471265 is the widely quoted first value of mulberry32(0).
+    expect(mulberry32(0)() / 2 ** 32).toBe(0.26642920868471265);
+  });
+  it('has roughly zero mean and unit variance', () => {
+    const n = gaussianNoise(42, 200_000);
+    const mean = n.reduce((a, b) => a + b, 0) / n.length;
+    const variance = n.reduce((a, b) => a + (b - mean) ** 2, 0) / n.length;
+    expect(Math.abs(mean)).toBeLessThan(0.01);
+    expect(Math.abs(variance - 1)).toBeLessThan(0.02);
+  });
+});
+
+describe('rectified-flow scheduler', () => {
+  it('matches the golden timesteps', () => {
+    const ts = timesteps(golden.scheduler.steps, golden.scheduler.shift);
+    expect(maxAbsDiff(ts, golden.scheduler.timesteps)).toBeLessThanOrEqual(1e-7);
+  });
+  it('starts at pure noise (t = 1) and ends clean (t = 0) for any shift', () => {
+    for (const shift of [0.5, 1, 3]) {
+      const ts = timesteps(10, shift);
+      expect(ts[0]).toBe(1);
+      expect(ts[10]).toBe(0);
+      for (let i = 1; i < ts.length; i++) expect(ts[i]!).toBeLessThan(ts[i - 1]!);
+    }
+  });
+  it('shift > 1 keeps more steps at high noise', () => {
+    expect(timesteps(4, 3)[2]!).toBeGreaterThan(timesteps(4, 1)[2]!);
+  });
+  it('guided Euler step applies v = vu + g (vc - vu) and x += (tNext - t) v', () => {
+    const x = new Float32Array([1, 2]);
+    const velocity = new Float32Array([3, 5, 1, 1]); // cond row, then uncond row
+    const guided = new Float32Array(2);
+    guidedEulerStep(x, velocity, 2, 1, 0.5, guided);
+    expect(Array.from(guided)).toEqual([5, 9]);
+    expect(Array.from(x)).toEqual([1 - 2.5, 2 - 4.5]);
+  });
+  it('guidance 1 is the conditional velocity alone', () => {
+    const x = new Float32Array([0]);
+    const guided = new Float32Array(1);
+    guidedEulerStep(x, new Float32Array([4, -7]), 1, 1, 0, guided);
+    expect(guided[0]).toBe(4);
+  });
+  it('the clean estimate is x - t v', () => {
+    const out = new Float32Array(2);
+    cleanEstimate(new Float32Array([1, 1]), new Float32Array([2, -2]), 0.5, out);
+    expect(Array.from(out)).toEqual([0, 2]);
+  });
+  it('rejects a velocity of the wrong size', () => {
+    expect(() => guidedEulerStep(new Float32Array(2), new Float32Array(2), 1, 1, 0, new Float32Array(2))).toThrow(/expected 4/);
+  });
+});
