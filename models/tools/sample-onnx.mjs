@@ -1,0 +1,77 @@
+// Samples clips for the held-out evaluation through the exported ONNX graphs with onnxruntime-node,
+// exactly as the browser engine does (batch [cond; uncond], CFG, Euler, mulberry32 noise), so that
+// models/evaluate.py scores what the app would produce rather than the PyTorch model.
+//
+//   node models/tools/sample-onnx.mjs <pack-source-dir> <prompts.json> <clips.bin> [--threads N] [--denoiser FILE]
+import * as ort from 'onnxruntime-node';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const [dir, promptsPath, outPath, ...rest] = process.argv.slice(2);
+const opt = (name, dflt) => { const i = rest.indexOf(name); return i >= 0 ? rest[i + 1] : dflt; };
+const threads = Number(opt('--threads', '2'));
+const denoiserFile = opt('--denoiser', 'denoiser.onnx');
+const model = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+const { items, steps, guidance } = JSON.parse(fs.readFileSync(promptsPath, 'utf8'));
+const so = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+const te = await ort.InferenceSession.create(path.join(dir, model.graphs.textEncoder), so);
+const dn = await ort.InferenceSession.create(path.join(dir, denoiserFile), so);
+const [C, T, H, W] = model.sample.shape;
+const n = C * T * H * W;
+const shift = model.scheduler.shift ?? 1;
+
+function noise(seed) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u1 = (next() + 0.5) / 4294967296, u2 = (next() + 0.5) / 4294967296;
+    const r = Math.sqrt(-2 * Math.log(u1));
+    out[i] = r * Math.cos(2 * Math.PI * u2);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
+  }
+  return out;
+}
+const ts = Array.from({ length: steps + 1 }, (_, i) => { const s = 1 - i / steps; return shift * s / (1 + (shift - 1) * s); });
+
+const out = fs.openSync(outPath, 'w');
+const t0 = performance.now();
+let denoiseMs = 0;
+for (const [k, item] of items.entries()) {
+  const L = item.input_ids.length;
+  const ids = new BigInt64Array(2 * L);
+  item.input_ids.forEach((v, i) => { ids[i] = BigInt(v); });
+  const text = await te.run({ input_ids: new ort.Tensor('int64', ids, [2, L]) });
+  const x = noise(item.seed);
+  const both = new Float32Array(2 * n);
+  for (let i = 0; i < steps; i++) {
+    both.set(x); both.set(x, n);
+    const s0 = performance.now();
+    const r = await dn.run({
+      sample: new ort.Tensor('float32', both, [2, C, T, H, W]),
+      timestep: new ort.Tensor('float32', new Float32Array([ts[i], ts[i]]), [2]),
+      text_states: text.text_states, text_mask: text.text_mask,
+    });
+    denoiseMs += performance.now() - s0;
+    const v = r.velocity.data, dt = ts[i + 1] - ts[i];
+    for (let j = 0; j < n; j++) x[j] += dt * (v[n + j] + guidance * (v[j] - v[n + j]));
+  }
+  // [C, T, H, W] in [-1, 1] -> uint8 [T, H, W, C]
+  const clip = new Uint8Array(n);
+  for (let c = 0; c < C; c++) for (let t = 0; t < T; t++) for (let p = 0; p < H * W; p++) {
+    const val = Math.round((x[(c * T + t) * H * W + p] + 1) * 127.5);
+    clip[(t * H * W + p) * C + c] = val < 0 ? 0 : val > 255 ? 255 : val;
+  }
+  fs.writeSync(out, clip);
+  if ((k + 1) % 20 === 0) console.log(`${k + 1}/${items.length} clips, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+fs.closeSync(out);
+const calls = items.length * steps;
+console.log(`done: ${items.length} clips in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
+  `denoiser ${(denoiseMs / calls).toFixed(1)} ms per call (batch 2, ${threads} threads)`);
