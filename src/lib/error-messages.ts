@@ -32,7 +32,10 @@ export function friendlyError(error: ZoetropeError): FriendlyError {
   let detail = error.message;
   if (error.name === 'StorageQuotaError' && typeof error.details['needed'] === 'number') {
     const free = error.details['free'];
-    detail = `Needed: ${formatBytes(error.details['needed'])}. Free: ${typeof free === 'number' ? formatBytes(free) : 'unknown'}.`;
+    const freeText = typeof free === 'number' ? formatBytes(free) : 'unknown';
+    detail = error.details['refused']
+      ? `Needed: ${formatBytes(error.details['needed'])}. Free: the browser reported ${freeText}, but refused to store more.`
+      : `Needed: ${formatBytes(error.details['needed'])}. Free: ${freeText}.`;
   }
   return { title, next, detail };
 }

@@ -190,5 +190,5 @@ async function quotaErrorAfterWrite(stillNeeded: number): Promise<ZoetropeError>
   }
   const free = estimate?.quota !== undefined ? Math.max(0, estimate.quota - (estimate.usage ?? 0)) : null;
   const error = quotaError(Math.ceil(stillNeeded * 1.1), free);
-  return new ZoetropeError('StorageQuotaError', `${error.message} The browser refused to store more of it.`, error.details);
+  return new ZoetropeError('StorageQuotaError', `${error.message} The browser refused to store more of it.`, { ...error.details, refused: true });
 }
