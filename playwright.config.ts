@@ -5,7 +5,7 @@
 import { defineConfig } from '@playwright/test';
 
 const executablePath = process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium';
-const PORT = Number(process.env['ZOETROPE_E2E_PORT'] ?? 4173);
+const PORT = Number(process.env['ZOETROPE_E2E_PORT'] ?? 4174);
 const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export default defineConfig({

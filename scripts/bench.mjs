@@ -39,8 +39,12 @@ function listen(page) {
     if (match) timings.push(JSON.parse(match[1] ?? '{}'));
   });
 }
-/** @param {string} event */
-const last = (event) => [...timings].reverse().find((t) => t.event === event);
+/** @param {string} event @returns {Record<string, any>} */
+const last = (event) => {
+  const found = [...timings].reverse().find((t) => t.event === event);
+  if (!found) throw new Error(`the app logged no "${event}" timing`);
+  return found;
+};
 
 /** @param {import('@playwright/test').Page} page @param {number} steps @param {number} seed */
 async function generate(page, steps, seed) {
@@ -51,13 +55,15 @@ async function generate(page, steps, seed) {
   await page.getByTestId('generate').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=result][data-checked=yes]') !== null && !document.querySelector('[data-testid=job]'), null, { timeout: 600_000 });
   await page.waitForTimeout(50);
-  return timings.slice(before).find((t) => t.event === 'generate');
+  const found = timings.slice(before).find((t) => t.event === 'generate');
+  if (!found) throw new Error('the app logged no "generate" timing');
+  return found;
 }
 
 /** @param {number[]} xs */
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2 : NaN;
+  return s.length ? ((s[Math.floor((s.length - 1) / 2)] ?? NaN) + (s[Math.ceil((s.length - 1) / 2)] ?? NaN)) / 2 : NaN;
 };
 const ms = (/** @type {number} */ x) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
 /** @type {[string, string][]} */
@@ -71,8 +77,7 @@ try {
     await page.goto(`http://127.0.0.1:${PORT}/?model=${encodeURIComponent(MODEL)}&backend=${backend}`);
     await page.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 300_000 });
     if (backend === 'wasm') {
-      const install = last('install');
-      rows.push(['download + verify + install (fresh profile, 494 KB, 6 shards)', install ? ms(install.ms) : 'n/a']);
+      rows.push(['download + verify + install (fresh profile, 494 KB, 6 shards)', ms(last('install').ms)]);
     }
     const load = last('load');
     rows.push([`read from IndexedDB (${backend})`, ms(load.readMs)]);

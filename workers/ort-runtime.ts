@@ -57,6 +57,8 @@ export async function createSession(bytes: Uint8Array, backend: Backend, label: 
     session = await ort.InferenceSession.create(bytes, {
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
+      // ORT warns that shape ops run on the CPU under WebGPU; that is by design, not news.
+      logSeverityLevel: 3,
     });
   } catch (error) {
     throw new ZoetropeError('BackendError', `Could not prepare the ${label} on ${backend === 'webgpu' ? 'WebGPU' : 'WASM'}: ${errorText(error)}`, {
