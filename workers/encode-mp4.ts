@@ -36,7 +36,8 @@ export async function encodeMp4(
   const { width, height } = frames;
   const codec = await getFirstEncodableVideoCodec(preference, { width, height, quality: QUALITY_HIGH, frameRate: fps });
   if (codec !== 'avc' && codec !== 'vp9') {
-    throw new ZoetropeError('EncoderUnavailableError', `This browser can encode neither H.264 nor VP9 at ${width}×${height}.`, { width, height });
+    const names = preference.map((c) => (c === 'avc' ? 'H.264' : 'VP9')).join(' nor ');
+    throw new ZoetropeError('EncoderUnavailableError', `This browser cannot encode ${names} at ${width}×${height}.`, { width, height });
   }
   const output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
   // Short clips loop in the player, so every frame after the first is a delta

@@ -12,7 +12,7 @@ import type { EngineProgress } from '../src/shared/progress';
 import { getInstallRecord, readPackFile } from '../src/lib/pack-db';
 import { sha256Hex } from '../src/lib/sha256';
 import { chooseBackend, wasmThreadCount } from './backend-choice';
-import { encodeMp4 } from './encode-mp4';
+import { CODEC_PREFERENCE, encodeMp4 } from './encode-mp4';
 import { rgbaToRgb } from './frames';
 import { probeEnvironment } from './environment-probe';
 import { configureRuntime, createSession, runtimeThreads, type ModelSession } from './ort-runtime';
@@ -124,7 +124,8 @@ const engine: EngineApi = {
       const encodeStarted = performance.now();
       const fps = pipeline.manifest.video.fps;
       emit({ kind: 'encoding', frame: 0, frames: big.frames });
-      const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }));
+      const codecs = options.videoCodec === 'auto' ? CODEC_PREFERENCE : [options.videoCodec];
+      const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs);
       const encodeMs = performance.now() - encodeStarted;
       emit({ kind: 'done' });
       const result: GenerateResult = {

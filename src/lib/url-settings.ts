@@ -1,8 +1,8 @@
 // Owns the settings a page address can carry (?backend=webgpu|wasm|auto,
-// ?model=<manifest URL>) and the backend setting kept in localStorage.
+// ?model=<manifest URL>, ?codec=auto|avc|vp9) and the backend setting kept in localStorage.
 // The address wins over the stored setting, so a link (or a test) can force it.
 
-import { parseBackendPreference, type BackendPreference } from '../shared/options';
+import { parseBackendPreference, parseCodecPreference, type BackendPreference, type CodecPreference } from '../shared/options';
 
 export const BUILT_IN_MODEL_ID = 'zoetrope-shapes';
 const BACKEND_KEY = 'zoetrope.backend';
@@ -16,6 +16,8 @@ export interface PageSettings {
   isBuiltIn: boolean;
   backend: BackendPreference;
   backendFromUrl: boolean;
+  /** ?codec=vp9 forces the VP9 path (also how the tests exercise the fallback). */
+  codec: CodecPreference;
 }
 
 export function readPageSettings(search = location.search): PageSettings {
@@ -28,6 +30,7 @@ export function readPageSettings(search = location.search): PageSettings {
     isBuiltIn: manifestUrl === builtInManifestUrl(),
     backend: fromUrl ?? storedBackend() ?? 'auto',
     backendFromUrl: fromUrl !== null,
+    codec: parseCodecPreference(params.get('codec')) ?? 'auto',
   };
 }
 

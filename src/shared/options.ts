@@ -8,6 +8,10 @@ export const BACKEND_PREFERENCES = ['auto', 'webgpu', 'wasm'] as const;
 export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
 export type Backend = 'webgpu' | 'wasm';
 
+export const CODEC_PREFERENCES = ['auto', 'avc', 'vp9'] as const;
+/** auto: H.264 where the browser can encode it, else VP9. */
+export type CodecPreference = (typeof CODEC_PREFERENCES)[number];
+
 export const MAX_PROMPT_LENGTH = 500;
 export const MAX_SEED = 0xffffffff;
 export const DEFAULT_OUTPUT_SHORT_SIDE = 256;
@@ -22,6 +26,7 @@ export interface GenerateOptions {
   previewEvery: number;
   /** The encoded video is upscaled so that its short side is at least this many pixels. */
   outputShortSide: number;
+  videoCodec: CodecPreference;
 }
 
 export function defaultOptions(manifest: PackManifest): Omit<GenerateOptions, 'prompt' | 'seed'> {
@@ -30,6 +35,7 @@ export function defaultOptions(manifest: PackManifest): Omit<GenerateOptions, 'p
     guidance: manifest.scheduler.defaultGuidance,
     previewEvery: 2,
     outputShortSide: DEFAULT_OUTPUT_SHORT_SIDE,
+    videoCodec: 'auto',
   };
 }
 
@@ -56,6 +62,8 @@ export function validateGenerateOptions(value: unknown): GenerateOptions {
   check(isInt(previewEvery) && previewEvery >= 0, 'previewEvery', 'a whole number of steps, 0 or more', previewEvery);
   const outputShortSide = o['outputShortSide'] ?? DEFAULT_OUTPUT_SHORT_SIDE;
   check(isInt(outputShortSide) && outputShortSide >= 16 && outputShortSide <= 1080, 'outputShortSide', 'a whole number of pixels from 16 to 1080', outputShortSide);
+  const videoCodec = o['videoCodec'] ?? 'auto';
+  check(typeof videoCodec === 'string' && (CODEC_PREFERENCES as readonly string[]).includes(videoCodec), 'videoCodec', '"auto", "avc" or "vp9"', videoCodec);
   return {
     prompt: prompt as string,
     seed: seed as number,
@@ -63,7 +71,13 @@ export function validateGenerateOptions(value: unknown): GenerateOptions {
     guidance: guidance as number,
     previewEvery: previewEvery as number,
     outputShortSide: outputShortSide as number,
+    videoCodec: videoCodec as CodecPreference,
   };
+}
+
+export function parseCodecPreference(value: string | null | undefined): CodecPreference | null {
+  if (value === null || value === undefined) return null;
+  return (CODEC_PREFERENCES as readonly string[]).includes(value) ? (value as CodecPreference) : null;
 }
 
 export function parseBackendPreference(value: string | null | undefined): BackendPreference | null {

@@ -41,7 +41,7 @@ describe('backend choice', () => {
 });
 
 describe('generate options', () => {
-  const ok = { prompt: 'a red ball', seed: 1, steps: 8, guidance: 4, previewEvery: 2, outputShortSide: 256 };
+  const ok = { prompt: 'a red ball', seed: 1, steps: 8, guidance: 4, previewEvery: 2, outputShortSide: 256, videoCodec: 'auto' };
   it('accepts valid options', () => expect(validateGenerateOptions(ok)).toEqual(ok));
   for (const [field, value] of [
     ['prompt', '  '],
@@ -52,6 +52,7 @@ describe('generate options', () => {
     ['guidance', Number.NaN],
     ['previewEvery', -1],
     ['outputShortSide', 8],
+    ['videoCodec', 'h265'],
   ] as const) {
     it(`rejects ${field} = ${String(value)} naming the field`, () =>
       expect(() => validateGenerateOptions({ ...ok, [field]: value })).toThrow(expect.objectContaining({ name: 'OptionsError', message: expect.stringMatching(new RegExp(`^${field}: expected`)) })));
