@@ -12,7 +12,7 @@ export interface FriendlyError {
 
 const NEXT: Record<ZoetropeErrorName, [string, string]> = {
   ManifestError: ['The model pack is malformed.', 'Ask whoever published the pack to rebuild it with `npm run pack-model`; the detail names the faulty field.'],
-  ModelNotFoundError: ['The model was not found.', 'Check the model address. For the built-in model, build it first (see README: "Build the built-in model") and restart the app.'],
+  ModelNotFoundError: ['The model was not found.', 'Check the model address in the page address (?model=…), or remove it to use the built-in model.'],
   ModelNotInstalledError: ['The model is not (or no longer) installed in this browser.', 'Install it again with the "Install model" button.'],
   DownloadError: ['The model download stopped.', 'Check your connection and press "Install model" to resume; finished pieces are kept.'],
   IntegrityError: ['A piece of the model arrived damaged, so it was not kept.', 'Press "Install model" to try again. If it keeps failing, the pack on the server is damaged.'],
@@ -28,7 +28,11 @@ const NEXT: Record<ZoetropeErrorName, [string, string]> = {
 };
 
 export function friendlyError(error: ZoetropeError): FriendlyError {
-  const [title, next] = NEXT[error.name];
+  let [title, next] = NEXT[error.name];
+  if (error.name === 'ModelNotFoundError' && error.details['builtIn'] === true) {
+    title = 'The built-in model was not found.';
+    next = 'This copy of Zoetrope has no built-in model pack yet. Build it (see "Build the built-in model" in README.md) and restart the app, or open another pack with ?model=<manifest URL>.';
+  }
   let detail = error.message;
   if (error.name === 'StorageQuotaError' && typeof error.details['needed'] === 'number') {
     const free = error.details['free'];

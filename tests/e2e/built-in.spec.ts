@@ -13,9 +13,9 @@ test('the default page uses the built-in model', async ({ page }) => {
   if (!existsSync(BUILT_IN)) {
     const error = page.getByTestId('error');
     await expect(error).toHaveAttribute('data-error-name', 'ModelNotFoundError');
-    await expect(error).toContainText('The model was not found');
-    await error.getByText('Details').click();
-    await expect(error).toContainText('built-in model was not found');
+    await expect(error).toContainText('The built-in model was not found.');
+    await expect(error).toContainText('Build the built-in model');
+    await expect(page.getByTestId('generate')).toBeDisabled();
     return;
   }
   await waitReady(page, 170_000);
