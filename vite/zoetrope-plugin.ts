@@ -77,7 +77,11 @@ function middleware(root: string): Connect.NextHandleFunction {
     res.setHeader('Content-Type', hit.type);
     res.setHeader('Content-Length', statSync(hit.file).size);
     res.setHeader('Cache-Control', hit.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
-    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    // Packs are public static files: other origins (a school's own page, an
+    // embedding site) may install them, which under COEP needs CORS or CORP.
+    const isPack = req.url?.startsWith('/models/') ?? false;
+    res.setHeader('Cross-Origin-Resource-Policy', isPack ? 'cross-origin' : 'same-origin');
+    if (isPack) res.setHeader('Access-Control-Allow-Origin', '*');
     // These responses bypass Vite's own header middleware; the ORT glue also
     // starts the WASM thread workers, which must be isolated like the page.
     for (const [name, value] of Object.entries(ISOLATION_HEADERS)) res.setHeader(name, value);

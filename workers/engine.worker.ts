@@ -101,7 +101,8 @@ const engine: EngineApi = {
     const options = validateGenerateOptions(rawOptions);
     if (!loaded) throw new ZoetropeError('ModelNotInstalledError', 'No model is loaded yet.');
     if (running) throw new ZoetropeError('BackendError', 'Another video is already being generated.');
-    const job = { jobId, cancelled: cancelledEarly.delete(jobId) };
+    const job = { jobId, cancelled: cancelledEarly.has(jobId) };
+    cancelledEarly.clear(); // Late cancels of finished jobs must not pile up.
     running = job;
     const { pipeline, info } = loaded;
     const started = performance.now();

@@ -108,3 +108,21 @@ test('a missing model pack shows a plain ModelNotFoundError', async ({ page }) =
   await expect(page.getByTestId('error')).toContainText('model was not found');
   await expect(page.getByTestId('generate')).toBeDisabled();
 });
+
+test('a pack from another origin waits for one click on "Install model"', async ({ page, baseURL }) => {
+  logConsole(page);
+  // localhost and 127.0.0.1 are different origins served by the same preview server.
+  const remote = `${baseURL!.replace('127.0.0.1', 'localhost')}/models/${FIXTURE_ID}/manifest.json`;
+  const shardRequests: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/shards/')) shardRequests.push(r.url());
+  });
+  await page.goto(appUrl('wasm', remote));
+  const install = page.getByTestId('install');
+  await expect(install).toBeVisible();
+  await expect(install).toContainText('494 KB');
+  expect(shardRequests).toEqual([]);
+  await install.click();
+  await waitReady(page);
+  expect(shardRequests).toHaveLength(FIXTURE_SHARDS);
+});
