@@ -126,3 +126,30 @@ test('a pack from another origin waits for one click on "Install model"', async 
   await waitReady(page);
   expect(shardRequests).toHaveLength(FIXTURE_SHARDS);
 });
+
+test('download progress shows bytes and time left; removing the model frees its shards', async ({ page }) => {
+  logConsole(page);
+  // Slow each shard down (content untouched) so the progress can be watched.
+  await page.route('**/shards/*', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await route.continue();
+  });
+  await page.goto(appUrl('wasm'));
+  const progress = page.getByTestId('install-progress');
+  await expect(progress).toContainText(/Downloading [\d.]+ (B|KB) of 494 KB · piece \d of 6/);
+  await expect(progress).toContainText(/about .+ left/);
+  const values: number[] = [];
+  while ((await page.getByTestId('model-status').getAttribute('data-state')) === 'installing') {
+    const now = await progress.getByRole('progressbar').getAttribute('aria-valuenow').catch(() => null);
+    if (now !== null) values.push(Number(now));
+    await page.waitForTimeout(50);
+  }
+  expect(values.length).toBeGreaterThan(3);
+  expect(values).toEqual([...values].sort((a, b) => a - b)); // Never backwards.
+  await waitReady(page);
+
+  await page.getByTestId('remove').click();
+  await expect(page.getByTestId('install')).toBeVisible();
+  expect((await storedShards(page)).keys).toEqual([]);
+  await expect(page.getByTestId('generate')).toBeDisabled();
+});
