@@ -1,7 +1,7 @@
 // Keyboard alone and a phone-sized screen: the whole flow without a mouse,
 // and no sideways scrolling at 360 px.
 import { expect, test } from '@playwright/test';
-import { appUrl, logConsole, waitReady } from './helpers';
+import { appUrl, FIXTURE_MANIFEST, logConsole, waitReady } from './helpers';
 
 test('generate with the keyboard alone', async ({ page }) => {
   logConsole(page);
@@ -36,4 +36,20 @@ test('readable on a phone-sized screen', async ({ page }) => {
   const button = await page.getByTestId('generate').boundingBox();
   expect(button).not.toBeNull();
   expect(button!.x + button!.width).toBeLessThanOrEqual(360);
+});
+
+test('an example prompt uses only words the model knows', async ({ page }) => {
+  logConsole(page);
+  await page.goto(appUrl('wasm'));
+  await waitReady(page);
+  await page.getByTestId('example').click();
+  const prompt = await page.getByTestId('prompt').inputValue();
+  const manifest = (await (await page.request.get(FIXTURE_MANIFEST)).json()) as { vocabulary: Record<string, string[]> };
+  const known = new Set(['a', ...Object.values(manifest.vocabulary).flatMap((list) => list.join(' ').split(' '))]);
+  const words = prompt.split(' ');
+  expect(words.length).toBeGreaterThanOrEqual(5);
+  expect(words.filter((w) => !known.has(w))).toEqual([]);
+  await page.getByText('Words this model knows').click();
+  await expect(page.getByText('bouncing', { exact: false }).first()).toBeVisible();
+  await expect(page.getByTestId('generate')).toBeEnabled();
 });

@@ -7,6 +7,7 @@ import { isForward, jobFraction, type EngineProgress } from '../../src/shared/pr
 import { checkRoom } from '../../src/lib/storage-quota';
 import { videoFileName } from '../../src/lib/file-name';
 import { etaSeconds, formatBytes } from '../../src/lib/format';
+import { examplePrompt } from '../../src/lib/example-prompt';
 import { chooseBackend, wasmThreadCount } from '../../workers/backend-choice';
 import { rgbaToRgb, sampleToRgba } from '../../workers/frames';
 import { outputSize, resizeFrames } from '../../workers/upscale';
@@ -131,4 +132,12 @@ describe('formatting', () => {
     expect(etaSeconds(50, 100, 1000)).toBeCloseTo(1);
     expect(etaSeconds(0, 100, 1000)).toBeNull();
   });
+});
+
+describe('example prompts', () => {
+  it('reads naturally from the vocabulary, in size-colour-shape-motion-background order', () => {
+    const vocabulary = { backgrounds: ['on the sand'], motions: ['bouncing'], shapes: ['ball'], colours: ['red'], sizes: ['small'] };
+    expect(examplePrompt(vocabulary, () => 0)).toBe('a small red ball bouncing on the sand');
+  });
+  it('is empty without words', () => expect(examplePrompt({})).toBe(''));
 });
