@@ -4,7 +4,7 @@
 // worker and the UI call installErrorTransfer() before using comlink.
 
 import * as Comlink from 'comlink';
-import { toZoetropeError, ZoetropeError, type ErrorDetails } from './errors';
+import { toZoetropeError, type ErrorDetails } from './errors';
 
 interface SerializedError {
   name: string;
@@ -38,4 +38,3 @@ export function installErrorTransfer(): void {
   Comlink.transferHandlers.set('throw', handler as Comlink.TransferHandler<unknown, unknown>);
 }
 
-export { ZoetropeError };
