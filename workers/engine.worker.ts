@@ -18,6 +18,7 @@ import { probeEnvironment } from './environment-probe';
 import { configureRuntime, createSession, runtimeThreads, type ModelSession } from './ort-runtime';
 import { Pipeline } from './pipeline';
 import { createPromptTokenizer } from './tokenize';
+import { wordLevelVocabulary } from '../src/shared/prompt-words';
 import { outputSize, resizeFrames } from './upscale';
 
 installErrorTransfer();
@@ -92,6 +93,7 @@ const engine: EngineApi = {
       wasmThreads: runtimeThreads(),
       readMs,
       sessionMs,
+      promptVocabulary: wordLevelVocabulary(tokenizerJson, manifest.tokenizer.maxLength),
     };
     loaded = { pipeline: new Pipeline(manifest, tokenizer, textEncoder, denoiser), info };
     return info;

@@ -5,12 +5,12 @@
 export type Vocabulary = Record<string, string[]>;
 
 /** The order words read naturally in: "a small red ball bouncing on the sand". */
-const ORDER = ['sizes', 'colours', 'shapes', 'motions', 'backgrounds'];
+export const WORD_ORDER = ['sizes', 'colours', 'shapes', 'motions', 'backgrounds'];
 
 export function examplePrompt(vocabulary: Vocabulary, random: () => number = Math.random): string {
   const pick = (list: string[] | undefined) => (list && list.length ? list[Math.floor(random() * list.length)] : undefined);
-  const words = ORDER.map((key) => pick(vocabulary[key])).filter((w): w is string => Boolean(w));
+  const words = WORD_ORDER.map((key) => pick(vocabulary[key])).filter((w): w is string => Boolean(w));
   // Other word lists a future pack may add go at the end, in their own order.
-  for (const [key, list] of Object.entries(vocabulary)) if (!ORDER.includes(key)) words.push(...[pick(list)].filter((w): w is string => Boolean(w)));
+  for (const [key, list] of Object.entries(vocabulary)) if (!WORD_ORDER.includes(key)) words.push(...[pick(list)].filter((w): w is string => Boolean(w)));
   return words.length ? `a ${words.join(' ')}` : '';
 }

@@ -4,6 +4,7 @@
 
 import type { Backend, BackendPreference, GenerateOptions } from './options';
 import type { EngineProgress } from './progress';
+import type { PromptVocabulary } from './prompt-words';
 
 export interface AdapterSummary {
   vendor: string;
@@ -40,6 +41,8 @@ export interface LoadedModel {
   wasmThreads: number;
   readMs: number;
   sessionMs: number;
+  /** The words the model's tokenizer knows, for the prompt check; null for subword tokenizers. */
+  promptVocabulary: PromptVocabulary | null;
 }
 
 export type VideoCodecName = 'avc' | 'vp9';
