@@ -17,10 +17,14 @@ import time
 import zlib
 import struct
 
-import numpy as np
-import torch
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zoetrope.cpu_env import ensure_fast_env  # noqa: E402
+
+ensure_fast_env()  # before torch loads: see cpu_env.py
+
+import numpy as np
+import torch  # noqa: E402
+
 from zoetrope import world  # noqa: E402
 from zoetrope.configs import get_config  # noqa: E402
 from zoetrope.data import make_tokenizer  # noqa: E402

@@ -16,11 +16,15 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zoetrope.cpu_env import ensure_fast_env  # noqa: E402
+
+ensure_fast_env()  # before torch loads: see cpu_env.py
+
 import numpy as np
 import onnx
-import torch
+import torch  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from zoetrope import world  # noqa: E402
 from zoetrope.configs import get_config  # noqa: E402
 from zoetrope.data import make_tokenizer  # noqa: E402

@@ -62,9 +62,9 @@ class VelocityModel(nn.Module):
         return to_velocity(self.denoiser(sample, timestep, text_states, text_mask), sample, timestep)
 
 
-def loss_fn(text_encoder, denoiser, x0, ids, gen: torch.Generator, t_mean: float = 0.0):
+def loss_fn(text_encoder, denoiser, x0, ids, gen: torch.Generator, t_mean: float = 0.0, t_std: float = 1.0):
     b = x0.shape[0]
-    t = sample_t(b, gen, mean=t_mean)
+    t = sample_t(b, gen, mean=t_mean, std=t_std)
     noise = torch.randn(x0.shape, generator=gen)
     tt = t.reshape(b, 1, 1, 1, 1)
     xt = (1 - tt) * x0 + tt * noise
