@@ -17,6 +17,8 @@ const NEXT: Record<ZoetropeErrorName, [string, string]> = {
   DownloadError: ['The model download stopped.', 'Check your connection and press "Install model" to resume; finished pieces are kept.'],
   IntegrityError: ['A piece of the model arrived damaged, so it was not kept.', 'Press "Install model" to try again. If it keeps failing, the pack on the server is damaged.'],
   StorageQuotaError: ['There is not enough storage for the model.', 'Free some space (remove other site data or models), or use a browser profile with more room, then install again.'],
+  StorageEvictedError: ['The browser deleted this site\'s stored models to free up space.', 'Download the model again (or import its .zoepack) from the Model library, and press "Keep storage" there so the browser keeps it next time.'],
+  PackFileError: ['This .zoepack file cannot be used, so nothing from it was installed.', 'Copy the file again from where it came from (it may be cut short or altered), or export it again from a browser that has the model.'],
   StorageUnavailableError: ['This browser will not let the site store data.', 'Leave private browsing, or allow site data for this page, then reload.'],
   WebGPUUnavailableError: ['WebGPU is not available here.', 'Choose "Automatic" or "WASM" as the backend; both work without a GPU.'],
   BackendError: ['The model could not run on this backend.', 'Try the other backend in Settings, or reload the page.'],

@@ -1,23 +1,34 @@
 // Owns installing model packs: fetch and validate the manifest, check the
-// quota, download each missing shard, verify its SHA-256 and only then store
-// it, and record the pack as installed once every shard is verified. Runs on
-// the main thread (fetch + Web Crypto + IndexedDB; no heavy compute).
+// quota, download each missing shard (shard-download resumes interrupted
+// ones), verify its SHA-256 and only then store it, and record the pack as
+// installed once every shard is verified. Also the install-side questions the
+// library asks: what an install would cost, cancel, damaged shards, updates.
+// Runs on the main thread (fetch + Web Crypto + IndexedDB; no heavy compute).
 
 import { abortError, toZoetropeError, ZoetropeError } from '../shared/errors';
 import { modelKey, shardUrl, validateManifest, type PackManifest, type ShardEntry } from '../shared/manifest';
 import type { InstallProgress } from '../shared/progress';
-import { getInstallRecord, hasShard, putInstallRecord, putShard, type InstallRecord } from './pack-db';
+import { deleteShard, deleteUnused, getInstallRecord, getShard, hasShard, listInstallRecords, putInstallRecord, putShard, type InstallRecord } from './pack-db';
+import { clearPieces } from './partial-db';
 import { sha256Hex } from './sha256';
+import { downloadShard } from './shard-download';
 import { checkRoom, ensureRoomFor, estimateStorage, quotaError, requestPersistence } from './storage-quota';
 
 export interface InstallOptions {
   signal?: AbortSignal;
   onProgress?: (event: InstallProgress) => void;
+  /** A manifest already fetched and validated (by a preview), so it is not fetched twice. */
+  manifest?: PackManifest;
 }
 
 export interface InstallOutcome {
   record: InstallRecord;
+  /** Bytes of shards newly stored. */
   downloadedBytes: number;
+  /** Bytes that came over the network, retries included: the figure resume tests compare with the ideal. */
+  fetchedBytes: number;
+  /** Bytes of interrupted shards that were already saved and not fetched again. */
+  resumedBytes: number;
 }
 
 /** Fetches and validates a manifest; ModelNotFoundError on 404, DownloadError when offline. */
@@ -68,11 +79,11 @@ export async function installPack(manifestUrl: string, options: InstallOptions =
   const { signal, onProgress } = options;
   const emit = onProgress ?? (() => {});
   emit({ kind: 'checking' });
-  const manifest = await fetchManifest(manifestUrl, signal);
+  const manifest = options.manifest ?? (await fetchManifest(manifestUrl, signal));
   const existing = await findInstalled(manifest);
   if (existing) {
     emit({ kind: 'installed', bytesTotal: manifest.totalBytes, downloadedBytes: 0 });
-    return { record: existing, downloadedBytes: 0 };
+    return { record: existing, downloadedBytes: 0, fetchedBytes: 0, resumedBytes: 0 };
   }
 
   const shards = uniqueShards(manifest);
@@ -82,7 +93,7 @@ export async function installPack(manifestUrl: string, options: InstallOptions =
   let shardsDone = 0;
   for (const s of shards) {
     if (await hasShard(s.sha256)) {
-      bytesDone += s.size; // Shared with another pack, or left by an interrupted install.
+      bytesDone += s.size; // Shared with another pack (an older version too), or left by an interrupted install.
       shardsDone++;
     } else missing.push(s);
   }
@@ -98,82 +109,91 @@ export async function installPack(manifestUrl: string, options: InstallOptions =
   report(0);
 
   let downloadedBytes = 0;
+  let fetchedBytes = 0;
+  let resumedBytes = 0;
   for (const shard of missing) {
-    if (signal?.aborted) throw abortError('The download was cancelled.');
-    const bytes = await downloadVerified(shardUrl(manifestUrl, shard.sha256), shard, report, signal);
+    if (signal?.aborted) throw abortError('The download was paused or cancelled.');
+    const got = await downloadShard(shardUrl(manifestUrl, shard.sha256), shard, report, signal);
+    fetchedBytes += got.fetched;
+    resumedBytes += got.resumedFrom;
     try {
-      await putShard(shard.sha256, bytes);
+      await putShard(shard.sha256, got.bytes);
     } catch (error) {
       const e = toZoetropeError(error);
       if (e.name === 'StorageQuotaError') throw await quotaErrorAfterWrite(bytesTotal - bytesDone);
       throw e;
     }
-    downloadedBytes += bytes.byteLength;
+    await clearPieces(shard.sha256);
+    downloadedBytes += got.bytes.byteLength;
     bytesDone += shard.size;
     shardsDone++;
     report(0);
   }
+  // The record is written last: until then the pack does not count as installed,
+  // and an older version of it stays the one in use.
   const record = await putInstallRecord(manifest, manifestUrl);
   emit({ kind: 'installed', bytesTotal, downloadedBytes });
-  return { record, downloadedBytes };
+  console.info(`[zoetrope:timing] ${JSON.stringify({ event: 'download', key: record.key, fetchedBytes, resumedBytes, downloadedBytes })}`);
+  return { record, downloadedBytes, fetchedBytes, resumedBytes };
 }
 
-const ATTEMPTS = 2;
-
-async function downloadVerified(
-  url: string,
-  shard: ShardEntry,
-  report: (inFlight: number) => void,
-  signal: AbortSignal | undefined,
-): Promise<Uint8Array> {
-  let lastError: ZoetropeError | null = null;
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const bytes = await fetchBytes(url, shard.size, report, signal);
-    const digest = await sha256Hex(bytes);
-    if (bytes.byteLength === shard.size && digest === shard.sha256) return bytes;
-    lastError = new ZoetropeError('IntegrityError', `A downloaded piece of the model is corrupt (SHA-256 ${digest.slice(0, 12)}…, expected ${shard.sha256.slice(0, 12)}…).`, {
-      url,
-      expected: shard.sha256,
-      actual: digest,
-      size: bytes.byteLength,
-    });
-  }
-  throw lastError as ZoetropeError;
+export interface InstallPreview {
+  manifest: PackManifest;
+  /** Bytes still to download: shards already stored (shared, or from an interrupted try) are not counted. */
+  missingBytes: number;
+  /** Free space for this site, when the browser says. */
+  freeBytes: number | null;
+  fits: boolean;
+  installed: boolean;
 }
 
-async function fetchBytes(url: string, expected: number, report: (n: number) => void, signal: AbortSignal | undefined): Promise<Uint8Array> {
-  let response: Response;
+/** What installing a pack would cost, before a single shard is downloaded. */
+export async function previewInstall(manifestUrl: string, signal?: AbortSignal): Promise<InstallPreview> {
+  const manifest = await fetchManifest(manifestUrl, signal);
+  const installed = (await findInstalled(manifest)) !== undefined;
+  let missingBytes = 0;
+  for (const s of uniqueShards(manifest)) if (!(await hasShard(s.sha256))) missingBytes += s.size;
+  const estimate = await estimateStorage();
+  const freeBytes = estimate?.quota !== undefined ? Math.max(0, estimate.quota - (estimate.usage ?? 0)) : null;
+  let fits = true;
   try {
-    response = await fetch(url, signal ? { signal } : {});
-  } catch (error) {
-    if (signal?.aborted) throw abortError('The download was cancelled.');
-    throw new ZoetropeError('DownloadError', `The download stopped: ${String(error)}`, { url });
+    checkRoom(missingBytes, estimate);
+  } catch {
+    fits = false;
   }
-  if (!response.ok || !response.body) {
-    throw new ZoetropeError('DownloadError', `${url} answered ${response.status} ${response.statusText}.`, { url, status: response.status });
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      received += value.byteLength;
-      report(Math.min(received, expected));
+  return { manifest, missingBytes, freeBytes, fits, installed };
+}
+
+/** After a cancel: forget the partial bytes and the shards only this unfinished pack used. */
+export async function discardDownload(manifest: PackManifest): Promise<void> {
+  if (await findInstalled(manifest)) return;
+  const hashes = uniqueShards(manifest).map((s) => s.sha256);
+  for (const sha of hashes) await clearPieces(sha);
+  await deleteUnused(hashes);
+}
+
+/**
+ * Hashes every stored shard of a pack and deletes those whose bytes no longer
+ * match (disk damage, a bad write): the next install fetches just those.
+ */
+export async function dropDamagedShards(manifest: PackManifest): Promise<string[]> {
+  const damaged: string[] = [];
+  for (const s of uniqueShards(manifest)) {
+    const bytes = await getShard(s.sha256);
+    if (bytes && (bytes.byteLength !== s.size || (await sha256Hex(bytes)) !== s.sha256)) {
+      await deleteShard(s.sha256);
+      damaged.push(s.sha256);
     }
-  } catch (error) {
-    if (signal?.aborted) throw abortError('The download was cancelled.');
-    throw new ZoetropeError('DownloadError', `The download stopped: ${String(error)}`, { url });
   }
-  const out = new Uint8Array(received);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
+  return damaged;
+}
+
+/** An installed, complete, other version of the same pack id (the one an update replaces). */
+export async function findOtherVersion(manifest: PackManifest): Promise<InstallRecord | undefined> {
+  for (const record of await listInstallRecords()) {
+    if (record.manifest.id === manifest.id && record.key !== modelKey(manifest) && (await findInstalled(record.manifest))) return record;
   }
-  return out;
+  return undefined;
 }
 
 /**

@@ -13,6 +13,7 @@ import { sha256Hex } from './sha256';
 export interface InstallRecord {
   key: string;
   manifest: PackManifest;
+  /** Where the pack came from: its manifest URL, or `file:<name>` for an imported .zoepack. */
   manifestUrl: string;
   installedAt: string;
   shardCount: number;
@@ -35,6 +36,39 @@ export async function hasShard(sha256: string): Promise<boolean> {
 
 export async function putShard(sha256: string, bytes: Uint8Array): Promise<void> {
   await set(sha256, bytes, shards());
+}
+
+export async function getShard(sha256: string): Promise<Uint8Array | undefined> {
+  return get<Uint8Array>(sha256, shards());
+}
+
+export async function deleteShard(sha256: string): Promise<void> {
+  await del(sha256, shards());
+}
+
+/** Every shard hash that some install record still names. */
+export async function shardsInUse(): Promise<Set<string>> {
+  const used = new Set<string>();
+  for (const record of await listInstallRecords()) {
+    for (const f of record.manifest.files) for (const s of f.shards) used.add(s.sha256);
+  }
+  return used;
+}
+
+/**
+ * Deletes those of `candidates` that no install record names: what a
+ * cancelled download or a rejected import leaves behind.
+ */
+export async function deleteUnused(candidates: Iterable<string>): Promise<number> {
+  const used = await shardsInUse();
+  let removed = 0;
+  for (const sha of new Set(candidates)) {
+    if (!used.has(sha) && (await hasShard(sha))) {
+      await del(sha, shards());
+      removed++;
+    }
+  }
+  return removed;
 }
 
 export async function getInstallRecord(key: string): Promise<InstallRecord | undefined> {
@@ -62,13 +96,7 @@ export async function removeInstalled(key: string): Promise<void> {
   const record = await getInstallRecord(key);
   if (!record) return;
   await del(key, records());
-  const stillUsed = new Set<string>();
-  for (const other of await listInstallRecords()) {
-    for (const f of other.manifest.files) for (const s of f.shards) stillUsed.add(s.sha256);
-  }
-  for (const f of record.manifest.files) {
-    for (const s of f.shards) if (!stillUsed.has(s.sha256)) await del(s.sha256, shards());
-  }
+  await deleteUnused(record.manifest.files.flatMap((f) => f.shards.map((s) => s.sha256)));
 }
 
 /** Reassembles one file from its shards and checks the whole file's SHA-256. */
@@ -89,6 +117,7 @@ export async function readPackFile(file: FileEntry): Promise<Uint8Array> {
   const digest = await sha256Hex(out);
   if (offset !== file.size || digest !== file.sha256) {
     throw new ZoetropeError('IntegrityError', `${file.path} in this browser's storage does not match the pack.`, {
+      stored: true,
       file: file.path,
       expected: file.sha256,
       actual: digest,

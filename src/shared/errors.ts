@@ -12,6 +12,8 @@ export const ERROR_NAMES = [
   'IntegrityError',
   'StorageQuotaError',
   'StorageUnavailableError',
+  'StorageEvictedError',
+  'PackFileError',
   'WebGPUUnavailableError',
   'BackendError',
   'UnsupportedModelError',

@@ -1,0 +1,129 @@
+// Owns fetching one shard so that an interruption costs as little as
+// possible: the bytes received are saved as they arrive (partial-db), and the
+// next attempt (after a pause, a lost connection or a reload) asks only for
+// the rest with an HTTP Range request. A server that ignores Range answers
+// 200 with the whole shard, and we start that shard again. The shard is
+// returned only once its SHA-256 matches; a mismatch is fetched once more.
+
+import { abortError, ZoetropeError } from '../shared/errors';
+import type { ShardEntry } from '../shared/manifest';
+import { clearPieces, putPiece, readPrefix } from './partial-db';
+import { sha256Hex } from './sha256';
+
+/** Received bytes are saved in pieces of this size, so a crash loses at most this much. */
+const SAVE_EVERY = 1024 * 1024;
+const ATTEMPTS = 2;
+
+export interface ShardDownload {
+  bytes: Uint8Array;
+  /** Bytes that came over the network for this shard, over every attempt. */
+  fetched: number;
+  /** Bytes of the shard that were already saved before this call. */
+  resumedFrom: number;
+}
+
+export async function downloadShard(
+  url: string,
+  shard: ShardEntry,
+  onBytes: (bytesOfShard: number) => void,
+  signal?: AbortSignal,
+): Promise<ShardDownload> {
+  let fetched = 0;
+  let resumedFrom = -1;
+  let lastError: ZoetropeError | null = null;
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const prefix = await readPrefix(shard.sha256);
+    if (resumedFrom < 0) resumedFrom = prefix.byteLength;
+    const { bytes, received } = prefix.byteLength >= shard.size ? { bytes: prefix, received: 0 } : await fetchRest(url, shard, prefix, onBytes, signal);
+    fetched += received;
+    const digest = await sha256Hex(bytes);
+    if (bytes.byteLength === shard.size && digest === shard.sha256) return { bytes, fetched, resumedFrom };
+    await clearPieces(shard.sha256); // Whatever we kept is wrong: the next attempt starts at byte 0.
+    lastError = new ZoetropeError('IntegrityError', `A downloaded piece of the model is corrupt (SHA-256 ${digest.slice(0, 12)}…, expected ${shard.sha256.slice(0, 12)}…).`, {
+      url,
+      expected: shard.sha256,
+      actual: digest,
+      size: bytes.byteLength,
+    });
+  }
+  throw lastError as ZoetropeError;
+}
+
+async function fetchRest(
+  url: string,
+  shard: ShardEntry,
+  prefix: Uint8Array,
+  onBytes: (n: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<{ bytes: Uint8Array; received: number }> {
+  const stopped = (error: unknown) =>
+    signal?.aborted ? abortError('The download was paused or cancelled.') : new ZoetropeError('DownloadError', `The download stopped: ${String(error)}`, { url });
+  let response: Response;
+  try {
+    // no-store: the bytes go to IndexedDB; a second copy in the HTTP cache would only waste disk.
+    response = await fetch(url, {
+      cache: 'no-store',
+      ...(prefix.byteLength > 0 ? { headers: { Range: `bytes=${prefix.byteLength}-` } } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    throw stopped(error);
+  }
+  if (!response.ok || !response.body) {
+    throw new ZoetropeError('DownloadError', `${url} answered ${response.status} ${response.statusText}.`, { url, status: response.status });
+  }
+  let start = 0;
+  if (response.status === 206 && rangeStart(response.headers.get('Content-Range')) === prefix.byteLength) start = prefix.byteLength;
+  else if (prefix.byteLength > 0) await clearPieces(shard.sha256); // No Range support: the whole shard comes again.
+
+  const head = start > 0 ? [prefix] : [];
+  const chunks: Uint8Array[] = [];
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let saved = start;
+  let received = 0;
+  const save = async () => {
+    if (pendingBytes === 0) return;
+    const piece = concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    await putPiece(shard.sha256, saved, piece);
+    saved += piece.byteLength;
+  };
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      pending.push(value);
+      pendingBytes += value.byteLength;
+      received += value.byteLength;
+      onBytes(Math.min(start + received, shard.size));
+      if (pendingBytes >= SAVE_EVERY && start + received < shard.size) await save();
+    }
+  } catch (error) {
+    // Keep what arrived: the next attempt asks only for the rest.
+    await save().catch(() => {});
+    throw stopped(error);
+  }
+  const all = [...head, ...chunks];
+  return { bytes: concat(all, all.reduce((n, c) => n + c.byteLength, 0)), received };
+}
+
+/** The first byte of a `Content-Range: bytes a-b/n` header, or -1. */
+export function rangeStart(header: string | null): number {
+  const match = header ? /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(header.trim()) : null;
+  return match ? Number(match[1]) : -1;
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1 && parts[0]!.byteLength === length) return parts[0]!;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
