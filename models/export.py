@@ -1,6 +1,6 @@
 """Export a trained (or, for the test fixture, randomly initialised) model to a pack source folder.
 
-    /usr/bin/python3 models/export.py --config shapes-v1 --weights models/runs/shapes-v1/ema.pt \
+    /usr/bin/python3 models/export.py --config shapes-v1 --weights models/runs/shapes-v1/ema.pt --int8 \
         --out models/src/zoetrope-shapes --id zoetrope-shapes --name "Zoetrope Shapes" --version 1.0.0
     /usr/bin/python3 models/export.py --config fixture --random --fixture --out tests/fixtures/fixture-model \
         --id zoetrope-fixture-tiny --name "Tiny random-weights TEST FIXTURE" --version 0.1.0
@@ -30,6 +30,7 @@ from zoetrope.configs import get_config  # noqa: E402
 from zoetrope.data import make_tokenizer  # noqa: E402
 from zoetrope.flow import VelocityModel, mulberry32_gaussian, timesteps  # noqa: E402
 from zoetrope.model import Denoiser, TextEncoder  # noqa: E402
+from quantize import MIN_ELEMENTS, quantize  # noqa: E402
 
 GOLDEN_PROMPT = "a red ball bouncing on green grass"
 
@@ -42,6 +43,21 @@ def vocabulary():
         "motions": [ws[0] for ws in world.MOTION_WORDS.values()],
         "backgrounds": [ws[0] for ws in world.BACKGROUND_WORDS.values()],
     }
+
+
+@torch.no_grad()
+def fake_quantize_linears(dn) -> int:
+    """Rounds every large Linear weight to the int8 grid that quantize.py will store (one scale per output
+    channel, max|w| / 127), so that the golden vectors PyTorch writes are those of the shipped int8 graph and
+    the TypeScript test can hold it to the fp32 tolerance. quantize.py then finds the same scales (the
+    per-channel maximum is unchanged by rounding) and stores these values exactly."""
+    n = 0
+    for m in dn.modules():
+        if isinstance(m, torch.nn.Linear) and m.weight.numel() >= MIN_ELEMENTS:
+            scale = m.weight.abs().amax(dim=1, keepdim=True).clamp(min=1e-12) / 127.0
+            m.weight.copy_(torch.clamp(torch.round(m.weight / scale), -127, 127) * scale)
+            n += 1
+    return n
 
 
 def export(te, dn, cfg, out, opset=17):
@@ -104,6 +120,8 @@ def main():
     ap.add_argument("--steps", type=int, default=None, help="default sampling steps")
     ap.add_argument("--guidance", type=float, default=4.0)
     ap.add_argument("--shift", type=float, default=1.0)
+    ap.add_argument("--int8", action="store_true",
+                    help="ship the denoiser's large weights as int8 (weight-only, per output channel)")
     args = ap.parse_args()
     if not args.random and not args.weights:
         ap.error("give --weights, or --random for a fixture")
@@ -123,8 +141,18 @@ def main():
                 if p.abs().sum() == 0:
                     p.normal_(0, 0.02)
     te.eval(); dn.eval()
+    if args.int8:
+        n = fake_quantize_linears(dn)
+        print(f"int8: rounded {n} Linear weights of the denoiser to the int8 grid")
     os.makedirs(args.out, exist_ok=True)
     export(te, dn, cfg, args.out)
+    if args.int8:
+        path = os.path.join(args.out, "denoiser.onnx")
+        graph = onnx.load(path)
+        before, after = quantize(graph)
+        onnx.checker.check_model(graph)
+        onnx.save(graph, path)
+        print(f"int8: denoiser weights {before / 1e6:.2f} MB -> {after / 1e6:.2f} MB")
     tok.save(os.path.join(args.out, "tokenizer.json"))
     steps = args.steps or (8 if args.fixture else 24)
     model = {

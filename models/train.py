@@ -65,8 +65,10 @@ def main():
     # Logit-normal noise levels centred above 0.5: x-prediction with a velocity loss already weights the
     # low-noise end by 1/t^2, so sampling more high-noise levels is what teaches layout, colour and motion
     # (the caption-dependent part) within a CPU budget. JiT (Li & He, 2025) uses the same emphasis.
-    ap.add_argument("--t-mean", type=float, default=0.5)
+    ap.add_argument("--t-mean", type=float, default=1.0)
     ap.add_argument("--t-std", type=float, default=1.0)
+    ap.add_argument("--max-weight", type=float, default=4.0,
+                    help="cap on the loss weight 1/t^2 of the clean-clip error (inf: plain velocity loss)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ckpt-minutes", type=float, default=10.0)
     ap.add_argument("--init", default=None, help="start from these EMA weights (fp16 .pt)")
@@ -121,7 +123,7 @@ def main():
         lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
         for g in opt.param_groups:
             g["lr"] = lr
-        loss = loss_fn(te, dn, x0, ids, gen, t_mean=args.t_mean, t_std=args.t_std)
+        loss = loss_fn(te, dn, x0, ids, gen, t_mean=args.t_mean, t_std=args.t_std, max_weight=args.max_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // @ts-check
-// Owns `npm run bench`: measures the TEST FIXTURE pack end to end in Debian
-// Chromium (or ZOETROPE_CHROMIUM) and prints a table: download + install,
-// session creation, one denoising step on WASM and on WebGPU (SwiftShader
-// here), and MP4 encoding. It builds the app, serves it with `vite preview`
-// on 127.0.0.1, and reads the app's own "[zoetrope:timing]" console lines.
-// Usage: npm run bench [-- --steps 8 --webgpu-steps 2 --runs 2]
+// Owns `npm run bench`: measures a pack end to end in Debian Chromium (or
+// ZOETROPE_CHROMIUM) and prints a table: download + install, session
+// creation, one denoising step and a whole prompt-to-MP4 clip on WASM and on
+// WebGPU (SwiftShader here), and MP4 encoding. It builds the app, serves it
+// with `vite preview` on 127.0.0.1, and reads the app's own
+// "[zoetrope:timing]" console lines. --model picks the TEST FIXTURE pack
+// (default) or the built-in model; --steps 0 uses the pack's default steps.
+// Usage: npm run bench [-- --model fixture|builtin --steps 8 --webgpu-steps 2 --runs 2]
 
 import { chromium } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { build, preview } from 'vite';
 
 const args = process.argv.slice(2);
@@ -16,11 +19,20 @@ const opt = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
-const STEPS = opt('steps', 8);
+const PACKS = {
+  fixture: { url: '/models/zoetrope-fixture-tiny/manifest.json', dir: 'tests/fixtures/fixture-pack' },
+  builtin: { url: '/models/zoetrope-shapes/manifest.json', dir: 'models/zoetrope-shapes' },
+};
+const modelArg = args.includes('--model') ? args[args.indexOf('--model') + 1] : 'fixture';
+if (modelArg !== 'fixture' && modelArg !== 'builtin') throw new Error(`--model: expected fixture or builtin, got ${modelArg}`);
+const PACK = PACKS[modelArg];
+const MODEL = PACK.url;
+const manifest = JSON.parse(readFileSync(`${PACK.dir}/manifest.json`, 'utf8'));
+const shardCount = manifest.files.reduce((/** @type {number} */ n, /** @type {any} */ f) => n + f.shards.length, 0);
+const STEPS = opt('steps', 8) || manifest.scheduler.defaultSteps;
 const WEBGPU_STEPS = opt('webgpu-steps', 2);
 const RUNS = opt('runs', 2);
 const PORT = opt('port', 4199);
-const MODEL = '/models/zoetrope-fixture-tiny/manifest.json';
 
 process.env['ZOETROPE_EXTRA_PACKS'] = 'tests/fixtures/fixture-pack';
 await build({ logLevel: 'warn' });
@@ -77,7 +89,7 @@ try {
     await page.goto(`http://127.0.0.1:${PORT}/?model=${encodeURIComponent(MODEL)}&backend=${backend}`);
     await page.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 300_000 });
     if (backend === 'wasm') {
-      rows.push(['download + verify + install (fresh profile, 494 KB, 6 shards)', ms(last('install').ms)]);
+      rows.push([`download + verify + install (fresh profile, ${(manifest.totalBytes / 1e6).toFixed(2)} MB, ${shardCount} shards)`, ms(last('install').ms)]);
     }
     const load = last('load');
     rows.push([`read from IndexedDB (${backend})`, ms(load.readMs)]);
@@ -89,15 +101,19 @@ try {
     const firsts = [];
     /** @type {number[]} */
     const encodes = [];
+    /** @type {number[]} */
+    const totals = [];
     for (let run = 0; run < RUNS; run++) {
       const g = await generate(page, steps, 1000 + run);
       firsts.push(g.stepMs[0]);
       all.push(...g.stepMs.slice(1));
       encodes.push(g.encodeMs);
+      totals.push(g.totalMs);
     }
+    rows.push([`whole clip, prompt to checked MP4, ${steps} steps (${backend}), median of ${totals.length}`, ms(median(totals))]);
     rows.push([`one denoising step, batch 2 (${backend}), median of ${all.length}`, ms(median(all))]);
     rows.push([`first step of a job (${backend}), median of ${firsts.length}`, ms(median(firsts))]);
-    rows.push([`encode 8 frames of 256x256 to MP4 (during the ${backend} runs), median of ${encodes.length}`, ms(median(encodes))]);
+    rows.push([`encode ${manifest.video.frames} frames to MP4 (during the ${backend} runs), median of ${encodes.length}`, ms(median(encodes))]);
   }
   await context.close();
 } finally {
@@ -106,5 +122,5 @@ try {
 }
 
 const width = Math.max(...rows.map(([k]) => k.length));
-console.log(`\nZoetrope fixture-pack benchmark (Chromium ${browser.version()}, ${new Date().toISOString()})`);
+console.log(`\nZoetrope benchmark: ${manifest.name} ${manifest.version} (Chromium ${browser.version()}, ${new Date().toISOString()})`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // @ts-check
-// Owns `npm run pack-model -- <srcdir> [--out <packdir>] [--shard-size <bytes>]`:
+// Owns `npm run pack-model -- <srcdir> [--out <packdir>] [--shard-size <bytes>] [--golden]`:
 // turns a model source folder (model.json + tokenizer.json + ONNX graphs, as
 // the Python exporter writes it; see models/README.md) into a pack v1:
 // manifest.json plus shards/<sha256>, each shard at most --shard-size bytes
 // (default 32 MiB). golden/ and anything model.json does not name are left
-// out. The manifest is checked with the app's own validator before writing.
+// out of the pack; --golden copies golden/ beside it (<packdir>/golden/, never
+// served) so the unit tests can hold the shipped graphs to PyTorch's numbers.
+// The manifest is checked with the app's own validator before writing.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';
@@ -25,8 +27,8 @@ function die(message) {
 
 /** @param {string[]} argv */
 function parseArgs(argv) {
-  /** @type {{ src: string | null; out: string | null; shardSize: number }} */
-  const args = { src: null, out: null, shardSize: DEFAULT_SHARD_SIZE };
+  /** @type {{ src: string | null; out: string | null; shardSize: number; golden: boolean }} */
+  const args = { src: null, out: null, shardSize: DEFAULT_SHARD_SIZE, golden: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out') args.out = argv[++i] ?? die('--out needs a folder');
@@ -34,14 +36,15 @@ function parseArgs(argv) {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) die(`--shard-size: expected a whole number of bytes, got ${argv[i]}`);
       args.shardSize = n;
-    } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run pack-model -- <srcdir> [--out <packdir>] [--shard-size <bytes>]');
+    } else if (a === '--golden') args.golden = true;
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run pack-model -- <srcdir> [--out <packdir>] [--shard-size <bytes>] [--golden]');
       process.exit(0);
     } else if (a?.startsWith('--')) die(`unknown option ${a}`);
     else if (args.src === null) args.src = a ?? null;
     else die(`unexpected argument ${a}`);
   }
-  if (!args.src) die('usage: npm run pack-model -- <srcdir> [--out <packdir>] [--shard-size <bytes>]');
+  if (!args.src) die('usage: npm run pack-model -- <srcdir> [--out <packdir>] [--shard-size <bytes>] [--golden]');
   return args;
 }
 
@@ -104,6 +107,11 @@ async function main() {
     die(`the manifest would be invalid: ${error instanceof Error ? error.message : error}`);
   }
   writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (args.golden) {
+    if (!existsSync(join(src, 'golden', 'golden.json'))) die(`--golden: ${join(src, 'golden')} has no golden.json`);
+    rmSync(join(out, 'golden'), { recursive: true, force: true });
+    cpSync(join(src, 'golden'), join(out, 'golden'), { recursive: true });
+  }
   const shardCount = files.reduce((n, f) => n + f.shards.length, 0);
   console.log(`pack-model: ${descriptor.id}@${descriptor.version}: ${files.length} files, ${shardCount} shards, ${totalBytes} bytes -> ${relative(process.cwd(), out) || '.'}`);
 }
