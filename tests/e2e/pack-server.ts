@@ -23,8 +23,8 @@ export class PackServer {
   /** manifest path (e.g. `/p/manifest.json`) → pack folder; its shards are served beside it. */
   readonly packs = new Map<string, string>();
   readonly log: SentLog[] = [];
-  /** Drop the connection once this many shard bytes in total have been sent (once). */
-  dropAfterBytes: number | null = null;
+  /** The running total of shard bytes at which to drop the connection (once); see dropAfter. */
+  private dropAt: number | null = null;
   /** Refuse every request by closing the connection, as a lost network does. */
   down = false;
   /** Pause between 16 KiB chunks of a shard body. */
@@ -41,6 +41,11 @@ export class PackServer {
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** Drops the connection once `bytes` more shard bytes have gone out, then stays down. */
+  dropAfter(bytes: number): void {
+    this.dropAt = this.sent + bytes;
   }
 
   shardBytesSent(from = 0): number {
@@ -84,14 +89,14 @@ export class PackServer {
     const isShard = path.includes('/shards/');
     for (let at = start; at < body.byteLength; ) {
       let end = Math.min(body.byteLength, at + 16 * 1024);
-      const dropping = isShard && this.dropAfterBytes !== null && this.sent + (end - at) >= this.dropAfterBytes;
-      if (dropping) end = at + (this.dropAfterBytes! - this.sent);
+      const dropping = isShard && this.dropAt !== null && this.sent + (end - at) >= this.dropAt;
+      if (dropping) end = at + (this.dropAt! - this.sent);
       if (end > at) res.write(body.subarray(at, end));
       if (isShard) this.sent += end - at;
       entry.bytes += end - at;
       at = end;
       if (dropping) {
-        this.dropAfterBytes = null;
+        this.dropAt = null;
         this.down = true; // The network stays down until the test brings it back.
         await new Promise((resolve) => setTimeout(resolve, 300)); // Let the bytes already written arrive.
         req.socket.destroy();
