@@ -101,6 +101,7 @@ test('cancel removes everything the unfinished download stored', async ({ page }
 
 test('an update where one file changed fetches only its shards, keeps the old version through a failure, and swaps over', async ({ page }) => {
   logConsole(page);
+  test.setTimeout(360_000); // Two installs, an engine load and a generation, on a busy 2-core machine.
   const updated = makeUpdatedFixturePack();
   try {
     await openLibrary(page);
