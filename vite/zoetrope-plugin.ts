@@ -74,19 +74,50 @@ function middleware(root: string): Connect.NextHandleFunction {
       next();
       return;
     }
+    const size = statSync(hit.file).size;
     res.setHeader('Content-Type', hit.type);
-    res.setHeader('Content-Length', statSync(hit.file).size);
+    res.setHeader('Accept-Ranges', 'bytes');
     res.setHeader('Cache-Control', hit.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
     // Packs are public static files: other origins (a school's own page, an
     // embedding site) may install them, which under COEP needs CORS or CORP.
     const isPack = req.url?.startsWith('/models/') ?? false;
     res.setHeader('Cross-Origin-Resource-Policy', isPack ? 'cross-origin' : 'same-origin');
-    if (isPack) res.setHeader('Access-Control-Allow-Origin', '*');
+    if (isPack) {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      // Without this a cross-origin page cannot read Content-Range, so it cannot resume inside a shard.
+      res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length');
+    }
     // These responses bypass Vite's own header middleware; the ORT glue also
     // starts the WASM thread workers, which must be isolated like the page.
     for (const [name, value] of Object.entries(ISOLATION_HEADERS)) res.setHeader(name, value);
+    // An interrupted shard download resumes with `Range: bytes=<start>-`.
+    const range = byteRange(req.headers.range, size);
+    if (range === 'unsatisfiable') {
+      res.statusCode = 416;
+      res.setHeader('Content-Range', `bytes */${size}`);
+      res.end();
+      return;
+    }
+    if (range) {
+      res.statusCode = 206;
+      res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+      res.setHeader('Content-Length', range.end - range.start + 1);
+      createReadStream(hit.file, range).pipe(res);
+      return;
+    }
+    res.setHeader('Content-Length', size);
     createReadStream(hit.file).pipe(res);
   };
+}
+
+/** One `bytes=a-` or `bytes=a-b` range; null (whole file) for anything else. */
+export function byteRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  const match = header ? /^bytes=(\d+)-(\d*)$/.exec(header.trim()) : null;
+  if (!match) return null;
+  const start = Number(match[1]);
+  const end = match[2] ? Math.min(Number(match[2]), size - 1) : size - 1;
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
 }
 
 

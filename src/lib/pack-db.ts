@@ -4,7 +4,7 @@
 // packs that share bytes store them once) and install records keyed id@version.
 // An install record is written last, only after every shard was verified.
 
-import { createStore, del, entries, get, getMany, set, type UseStore } from 'idb-keyval';
+import { createStore, del, entries, get, getMany, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { ZoetropeError } from '../shared/errors';
 import type { FileEntry, PackManifest } from '../shared/manifest';
 import { modelKey } from '../shared/manifest';
@@ -30,8 +30,14 @@ function records(): UseStore {
   return (recordStore ??= createStore('zoetrope-models', 'models'));
 }
 
+// count() answers from the key alone: get() would read a whole (up to 32 MiB) shard just to test it.
 export async function hasShard(sha256: string): Promise<boolean> {
-  return (await get<Uint8Array>(sha256, shards())) !== undefined;
+  return (await shards()('readonly', (store) => promisifyRequest(store.count(sha256)))) > 0;
+}
+
+/** Every stored shard hash, read from the keys only. */
+export async function storedShardHashes(): Promise<Set<string>> {
+  return new Set(await keys<string>(shards()));
 }
 
 export async function putShard(sha256: string, bytes: Uint8Array): Promise<void> {

@@ -4,7 +4,7 @@
 // `<sha256>:<offset>`. A reload or a lost connection then resumes inside the
 // shard with an HTTP Range request instead of fetching it again from byte 0.
 
-import { createStore, delMany, getMany, keys, set, type UseStore } from 'idb-keyval';
+import { createStore, delMany, getMany, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
 
 let store: UseStore | null = null;
 // A database of its own: idb-keyval's createStore holds one object store per database.
@@ -17,8 +17,9 @@ function pieceKey(sha256: string, offset: number): string {
 }
 
 async function pieceKeys(sha256: string): Promise<string[]> {
-  const all = (await keys<string>(parts())).filter((k) => typeof k === 'string' && k.startsWith(`${sha256}:`));
-  return all.sort(); // Zero-padded offsets sort in byte order.
+  // A key range reads only this shard's keys; zero-padded offsets come back in byte order.
+  const range = IDBKeyRange.bound(`${sha256}:`, `${sha256}:\uffff`);
+  return (await parts()('readonly', (store) => promisifyRequest(store.getAllKeys(range)))).map(String);
 }
 
 /** Saves `bytes`, which belong at `offset` of the shard. */

@@ -73,8 +73,17 @@ async function fetchRest(
     throw new ZoetropeError('DownloadError', `${url} answered ${response.status} ${response.statusText}.`, { url, status: response.status });
   }
   let start = 0;
-  if (response.status === 206 && rangeStart(response.headers.get('Content-Range')) === prefix.byteLength) start = prefix.byteLength;
-  else if (prefix.byteLength > 0) await clearPieces(shard.sha256); // No Range support: the whole shard comes again.
+  if (response.status === 206) {
+    // A 206 whose start we cannot confirm (another range, or a cross-origin
+    // server that does not expose Content-Range) must not be taken for the
+    // whole shard: drop it and ask again for everything.
+    if (rangeStart(response.headers.get('Content-Range')) !== prefix.byteLength) {
+      await response.body.cancel().catch(() => {});
+      await clearPieces(shard.sha256);
+      return fetchRest(url, shard, new Uint8Array(0), onBytes, signal);
+    }
+    start = prefix.byteLength;
+  } else if (prefix.byteLength > 0) await clearPieces(shard.sha256); // No Range support: the whole shard comes again.
 
   const head = start > 0 ? [prefix] : [];
   const chunks: Uint8Array[] = [];

@@ -20,10 +20,10 @@ export interface PageSettings {
   codec: CodecPreference;
 }
 
-export function readPageSettings(search = location.search): PageSettings {
+export function readPageSettings(search = location.search, defaultModelUrl: string | null = null): PageSettings {
   const params = new URLSearchParams(search);
   const model = params.get('model');
-  const manifestUrl = model ? new URL(model, location.href).href : builtInManifestUrl();
+  const manifestUrl = model ? new URL(model, location.href).href : (defaultModelUrl ?? builtInManifestUrl());
   const fromUrl = parseBackendPreference(params.get('backend'));
   return {
     manifestUrl,

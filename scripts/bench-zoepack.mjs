@@ -1,0 +1,213 @@
+#!/usr/bin/env node
+// @ts-check
+// Owns `npm run bench:zoepack`: export and import throughput of a .zoepack of
+// at least 100 MB in Debian Chromium, against the raw speed of IndexedDB
+// writes in the same browser, with the page's peak JS heap during each. The
+// pack is a TEST FIXTURE made here: the fixture pack plus one file of random
+// bytes (default 128 MiB) in 32 MiB shards. Memory is read two ways: the
+// page's JS heap (DevTools; it leaves out ArrayBuffer contents) and, on Linux,
+// the resident memory (VmRSS) of each Chromium process, of which the table
+// gives the largest renderer and the browser process (which keeps Blobs).
+// Prints a table; asserts nothing.
+// Usage: npm run bench:zoepack [-- --mib 128 --port 4198]
+
+import { chromium } from '@playwright/test';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, preview } from 'vite';
+
+const args = process.argv.slice(2);
+/** @param {string} name @param {number} fallback */
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const MIB = opt('mib', 128);
+const PORT = opt('port', 4198);
+const SHARD = 32 * 1024 * 1024;
+const ID = 'zoetrope-bench-fixture';
+
+// The pack: the fixture's files and shards, plus bench-padding.bin.
+const work = mkdtempSync(join(tmpdir(), 'zoetrope-bench-zoepack-'));
+const packDir = join(work, 'pack');
+mkdirSync(join(packDir, 'shards'), { recursive: true });
+cpSync('tests/fixtures/fixture-pack/shards', join(packDir, 'shards'), { recursive: true });
+const manifest = JSON.parse(readFileSync('tests/fixtures/fixture-pack/manifest.json', 'utf8'));
+const padding = randomBytes(MIB * 1024 * 1024);
+const shards = [];
+for (let at = 0; at < padding.byteLength; at += SHARD) {
+  const piece = padding.subarray(at, Math.min(padding.byteLength, at + SHARD));
+  const sha256 = createHash('sha256').update(piece).digest('hex');
+  writeFileSync(join(packDir, 'shards', sha256), piece);
+  shards.push({ sha256, size: piece.byteLength });
+}
+manifest.id = ID;
+manifest.name = `Bench TEST FIXTURE (${MIB} MiB)`;
+manifest.shardSize = Math.max(manifest.shardSize, SHARD);
+manifest.files.push({ path: 'bench-padding.bin', size: padding.byteLength, sha256: createHash('sha256').update(padding).digest('hex'), shards });
+manifest.totalBytes += padding.byteLength;
+writeFileSync(join(packDir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+
+process.env['ZOETROPE_EXTRA_PACKS'] = packDir;
+await build({ logLevel: 'warn' });
+const server = await preview({ preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
+// An unknown switch that Chromium ignores marks our browser process among others on the machine.
+const MARKER = `--zoetrope-bench=${process.pid}`;
+const browser = await chromium.launch({
+  executablePath: process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium',
+  args: [MARKER, '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+/** Our Chromium's browser process: the one started with MARKER and no --type. */
+function browserPid() {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (cmd.includes(MARKER) && !cmd.includes('--type=')) return Number(name);
+    } catch {}
+  }
+  return 0;
+}
+const base = `http://127.0.0.1:${PORT}`;
+const manifestUrl = `${base}/models/${ID}/manifest.json`;
+// A ?model= on another origin (localhost) waits for a click, so nothing installs by itself.
+const libraryUrl = `${base}/?view=library&model=${encodeURIComponent(manifestUrl.replace('127.0.0.1', 'localhost'))}`;
+
+/** @type {Record<string, any>[]} */
+const timings = [];
+/** @param {import('@playwright/test').Page} page */
+function listen(page) {
+  page.on('console', (m) => {
+    const match = /^\[zoetrope:timing\] (.*)$/.exec(m.text());
+    if (match) timings.push(JSON.parse(match[1] ?? '{}'));
+  });
+}
+
+/** VmRSS in bytes of every descendant of `root`, by kind (renderer or browser). */
+function processMemory(/** @type {number} */ root) {
+  /** @type {Map<number, number>} */
+  const parent = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {}
+  }
+  const inTree = (/** @type {number} */ pid) => {
+    for (let p = pid, n = 0; p > 1 && n < 20; p = parent.get(p) ?? 0, n++) if (p === root) return true;
+    return false;
+  };
+  let renderer = 0;
+  let browserRss = 0;
+  for (const pid of parent.keys()) {
+    if (!inTree(pid)) continue;
+    try {
+      const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes('--type=renderer')) renderer = Math.max(renderer, rss);
+      else if (!cmd.includes('--type=')) browserRss = Math.max(browserRss, rss);
+    } catch {}
+  }
+  return { renderer, browser: browserRss };
+}
+
+/** Polls memory while `work` runs; returns the peaks in bytes. */
+async function peakMemory(/** @type {import('@playwright/test').Page} */ page, /** @type {() => Promise<void>} */ work) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const root = browserPid();
+  const peak = { heap: 0, renderer: 0, browser: 0 };
+  let running = true;
+  const poll = (async () => {
+    while (running) {
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      peak.heap = Math.max(peak.heap, metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0);
+      if (root && existsSync('/proc')) {
+        const now = processMemory(root);
+        peak.renderer = Math.max(peak.renderer, now.renderer);
+        peak.browser = Math.max(peak.browser, now.browser);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  await work();
+  running = false;
+  await poll;
+  return peak;
+}
+
+const mb = (/** @type {number} */ b) => (b / 1e6).toFixed(1);
+const rows = [];
+try {
+  const first = await browser.newContext({ acceptDownloads: true });
+  const a = await first.newPage();
+  listen(a);
+  await a.goto(libraryUrl);
+  // Raw IndexedDB: the same bytes, in 32 MiB values, into a scratch database of the same browser.
+  const raw = await a.evaluate(async ([total, shard]) => {
+    const db = await new Promise((resolve, reject) => {
+      const r = indexedDB.open('bench-raw', 1);
+      r.onupgradeneeded = () => r.result.createObjectStore('s');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const started = performance.now();
+    for (let at = 0, i = 0; at < total; at += shard, i++) {
+      const bytes = new Uint8Array(Math.min(shard, total - at));
+      crypto.getRandomValues(bytes.subarray(0, Math.min(65536, bytes.byteLength)));
+      await new Promise((resolve, reject) => {
+        const tx = /** @type {IDBDatabase} */ (db).transaction('s', 'readwrite');
+        tx.objectStore('s').put(bytes, i);
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+      });
+    }
+    const ms = performance.now() - started;
+    /** @type {IDBDatabase} */ (db).close();
+    await new Promise((resolve) => { const r = indexedDB.deleteDatabase('bench-raw'); r.onsuccess = r.onerror = resolve; });
+    return ms;
+  }, [manifest.totalBytes, SHARD]);
+  rows.push(['raw IndexedDB writes', manifest.totalBytes, raw, null]);
+
+  await a.getByTestId('add-url').fill(manifestUrl);
+  await a.getByTestId('add-check').click();
+  await a.getByTestId('add-download').click();
+  await a.getByTestId('library-model').waitFor({ timeout: 600_000 });
+
+  const packFile = join(work, 'bench.zoepack');
+  const exportPeak = await peakMemory(a, async () => {
+    const downloading = a.waitForEvent('download', { timeout: 600_000 });
+    await a.getByTestId('export-model').click();
+    await (await downloading).saveAs(packFile);
+  });
+  const exp = timings.find((t) => t.event === 'export');
+  rows.push(['export (IndexedDB → .zoepack Blob)', exp?.bytes, exp?.ms, exportPeak]);
+  await first.close();
+
+  const second = await browser.newContext();
+  const b = await second.newPage();
+  listen(b);
+  await b.goto(libraryUrl);
+  const importPeak = await peakMemory(b, async () => {
+    await b.getByTestId('import-file').setInputFiles(packFile);
+    await b.getByTestId('import-done').waitFor({ timeout: 600_000 });
+  });
+  const imp = timings.find((t) => t.event === 'import');
+  rows.push(['import (.zoepack → verified shards in IndexedDB)', imp?.bytes, imp?.ms, importPeak]);
+  await second.close();
+} finally {
+  await browser.close();
+  await new Promise((resolve) => server.httpServer.close(resolve));
+  rmSync(work, { recursive: true, force: true });
+}
+
+console.log(`\n.zoepack throughput, ${MIB} MiB TEST FIXTURE pack, Chromium ${browser.version()}\n`);
+console.log('| what | bytes | time | MB/s | peak JS heap | peak RSS, renderer | peak RSS, browser process |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const [what, bytes, ms, peak] of rows) {
+  const memory = peak === null ? '— | — | —' : `${mb(peak.heap)} MB | ${peak.renderer ? `${mb(peak.renderer)} MB` : '?'} | ${peak.browser ? `${mb(peak.browser)} MB` : '?'}`;
+  console.log(`| ${what} | ${mb(bytes)} MB | ${(ms / 1000).toFixed(2)} s | ${(bytes / 1e6 / (ms / 1000)).toFixed(1)} | ${memory} |`);
+}

@@ -1,0 +1,142 @@
+// A real HTTP pack server for the library e2e tests, on 127.0.0.1 (another
+// origin than the app, so it sends CORS, CORP and an exposed Content-Range as
+// a deployer must). It serves TEST FIXTURE packs, answers Range requests,
+// counts every byte it sends, and can misbehave on purpose: drop the
+// connection once a number of bytes went out, refuse every request (network
+// down), or trickle bytes slowly so a download can be watched and paused.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+export interface SentLog {
+  path: string;
+  range: string | null;
+  status: number;
+  /** Body bytes written before the response ended or the connection was dropped. */
+  bytes: number;
+}
+
+export class PackServer {
+  /** manifest path (e.g. `/p/manifest.json`) → pack folder; its shards are served beside it. */
+  readonly packs = new Map<string, string>();
+  readonly log: SentLog[] = [];
+  /** The running total of shard bytes at which to drop the connection (once); see dropAfter. */
+  private dropAt: number | null = null;
+  /** Refuse every request by closing the connection, as a lost network does. */
+  down = false;
+  /** Pause between 16 KiB chunks of a shard body. */
+  chunkDelayMs = 0;
+  private server: Server | null = null;
+  private sent = 0;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** Drops the connection once `bytes` more shard bytes have gone out, then stays down. */
+  dropAfter(bytes: number): void {
+    this.dropAt = this.sent + bytes;
+  }
+
+  shardBytesSent(from = 0): number {
+    return this.log.slice(from).filter((l) => l.path.includes('/shards/')).reduce((n, l) => n + l.bytes, 0);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length');
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Access-Control-Allow-Headers', 'Range');
+      res.writeHead(204).end();
+      return;
+    }
+    const path = (req.url ?? '/').split('?')[0]!;
+    const entry: SentLog = { path, range: req.headers.range ?? null, status: 0, bytes: 0 };
+    this.log.push(entry);
+    if (this.down) {
+      req.socket.destroy();
+      return;
+    }
+    const file = this.resolve(path);
+    if (!file) {
+      entry.status = 404;
+      res.writeHead(404).end('Not found');
+      return;
+    }
+    const body = readFileSync(file);
+    let start = 0;
+    const range = /^bytes=(\d+)-$/.exec(entry.range ?? '');
+    if (range && Number(range[1]) < body.byteLength) start = Number(range[1]);
+    entry.status = range ? 206 : 200;
+    res.writeHead(entry.status, {
+      'Content-Type': path.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+      'Content-Length': body.byteLength - start,
+      'Cache-Control': 'no-cache',
+      'Accept-Ranges': 'bytes',
+      ...(range ? { 'Content-Range': `bytes ${start}-${body.byteLength - 1}/${body.byteLength}` } : {}),
+    });
+    const isShard = path.includes('/shards/');
+    for (let at = start; at < body.byteLength; ) {
+      let end = Math.min(body.byteLength, at + 16 * 1024);
+      const dropping = isShard && this.dropAt !== null && this.sent + (end - at) >= this.dropAt;
+      if (dropping) end = at + (this.dropAt! - this.sent);
+      if (end > at) res.write(body.subarray(at, end));
+      if (isShard) this.sent += end - at;
+      entry.bytes += end - at;
+      at = end;
+      if (dropping) {
+        this.dropAt = null;
+        this.down = true; // The network stays down until the test brings it back.
+        await new Promise((resolve) => setTimeout(resolve, 300)); // Let the bytes already written arrive.
+        req.socket.destroy();
+        return;
+      }
+      if (this.chunkDelayMs > 0 && isShard) await new Promise((resolve) => setTimeout(resolve, this.chunkDelayMs));
+      if (res.destroyed) return;
+    }
+    res.end();
+  }
+
+  private resolve(path: string): string | null {
+    const manifest = this.packs.get(path);
+    if (manifest) return join(manifest, 'manifest.json');
+    const shard = /^(.*)\/shards\/([0-9a-f]{64})$/.exec(path);
+    if (!shard) return null;
+    for (const [manifestPath, dir] of this.packs) {
+      if (manifestPath !== `${shard[1]}/manifest.json`) continue;
+      const file = join(dir, 'shards', shard[2]!);
+      if (existsSync(file)) return file;
+    }
+    return null;
+  }
+}
+
+export const FIXTURE_PACK_DIR = 'tests/fixtures/fixture-pack';
+
+/**
+ * Version 0.2.0 of the TEST FIXTURE pack where only tokenizer.json changed
+ * (same tokens, other indentation), made with the real pack-model script.
+ */
+export function makeUpdatedFixturePack(): { dir: string; cleanup: () => void } {
+  const work = mkdtempSync(join(tmpdir(), 'zoetrope-update-'));
+  const src = join(work, 'src');
+  cpSync('tests/fixtures/fixture-model', src, { recursive: true });
+  rmSync(join(src, 'golden'), { recursive: true, force: true });
+  const model = JSON.parse(readFileSync(join(src, 'model.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(src, 'model.json'), JSON.stringify({ ...model, version: '0.2.0' }, null, 1));
+  writeFileSync(join(src, 'tokenizer.json'), JSON.stringify(JSON.parse(readFileSync(join(src, 'tokenizer.json'), 'utf8')), null, 2));
+  const dir = join(work, 'pack');
+  execFileSync(process.execPath, ['scripts/pack-model.mjs', src, '--out', dir, '--shard-size', '131072'], { stdio: 'pipe' });
+  return { dir, cleanup: () => rmSync(work, { recursive: true, force: true }) };
+}

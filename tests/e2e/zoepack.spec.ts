@@ -1,0 +1,108 @@
+// .zoepack files between browsers: export the TEST FIXTURE pack from one
+// profile, import it into a fresh profile (no shard comes over the network)
+// and generate with it; then a truncated copy (file picker) and a tampered
+// copy (drag and drop) are both rejected, with nothing left stored.
+import { expect, test, type Page } from '@playwright/test';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appUrl, expectValidFixtureVideo, FIXTURE_MANIFEST, FIXTURE_SHARDS, generate, logConsole, waitReady } from './helpers';
+
+const work = mkdtempSync(join(tmpdir(), 'zoetrope-zoepack-e2e-'));
+test.afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** The library of a fresh profile, on a pack address from another origin so nothing installs by itself. */
+async function openLibrary(page: Page, baseURL: string): Promise<void> {
+  const remote = `${baseURL.replace('127.0.0.1', 'localhost')}${FIXTURE_MANIFEST}`;
+  await page.goto(`/?view=library&backend=wasm&model=${encodeURIComponent(remote)}`);
+  await expect(page.getByTestId('library-empty')).toBeVisible();
+}
+
+async function storedCounts(page: Page): Promise<{ shards: number; models: number }> {
+  return page.evaluate(async () => {
+    const count = async (db: string, store: string) => {
+      const opened = await new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open(db);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      if (!opened.objectStoreNames.contains(store)) return 0;
+      return new Promise<number>((resolve) => {
+        const r = opened.transaction(store).objectStore(store).count();
+        r.onsuccess = () => resolve(r.result);
+      });
+    };
+    return { shards: await count('zoetrope-shards', 'shards'), models: await count('zoetrope-models', 'models') };
+  });
+}
+
+test('export, import into a fresh profile, generate; truncated and tampered copies are rejected cleanly', async ({ browser, baseURL }) => {
+  // Profile 1: install from the network, then export.
+  const first = await browser.newContext();
+  const a = await first.newPage();
+  logConsole(a);
+  await a.goto(appUrl('wasm'));
+  await waitReady(a);
+  await a.getByTestId('nav-library').click();
+  const downloading = a.waitForEvent('download');
+  await a.getByTestId('export-model').click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('zoetrope-fixture-tiny-0.1.0.zoepack');
+  const packFile = join(work, download.suggestedFilename());
+  await download.saveAs(packFile);
+  await first.close();
+
+  // Profile 2: import with the file picker; no shard is fetched; generate.
+  const second = await browser.newContext();
+  const b = await second.newPage();
+  logConsole(b);
+  const shardRequests: string[] = [];
+  b.on('request', (r) => {
+    if (r.url().includes('/shards/')) shardRequests.push(r.url());
+  });
+  await openLibrary(b, baseURL!);
+  await b.getByTestId('import-file').setInputFiles(packFile);
+  await expect(b.getByTestId('import-done')).toContainText('was imported from zoetrope-fixture-tiny-0.1.0.zoepack: every piece checked');
+  await expect(b.getByTestId('library-model')).toContainText('Tiny random-weights TEST FIXTURE 0.1.0');
+  expect(await storedCounts(b)).toEqual({ shards: FIXTURE_SHARDS, models: 1 });
+  await b.goto(appUrl('wasm'));
+  await waitReady(b);
+  expectValidFixtureVideo(await generate(b, { prompt: 'a blue square moving up', seed: 5, steps: 2 }));
+  expect(shardRequests).toEqual([]);
+  await second.close();
+
+  // Profile 3: a truncated copy by the picker, a tampered copy by drag and drop.
+  const bytes = readFileSync(packFile);
+  const truncated = join(work, 'truncated.zoepack');
+  writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.byteLength * 0.6)));
+  const tampered = Buffer.from(bytes);
+  tampered[200_000] = tampered[200_000]! ^ 0x01; // Inside a shard's stored bytes.
+
+  const third = await browser.newContext();
+  const c = await third.newPage();
+  logConsole(c);
+  await openLibrary(c, baseURL!);
+  await c.getByTestId('import-file').setInputFiles(truncated);
+  const error = c.getByTestId('import').getByTestId('error');
+  await expect(error).toHaveAttribute('data-error-name', 'PackFileError');
+  await expect(error).toContainText('cannot be used, so nothing from it was installed');
+  expect(await storedCounts(c)).toEqual({ shards: 0, models: 0 });
+  await error.getByRole('button', { name: 'Dismiss' }).click();
+
+  const dataTransfer = await c.evaluateHandle((b64) => {
+    const raw = atob(b64);
+    const data = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) data[i] = raw.charCodeAt(i);
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([data], 'tampered.zoepack'));
+    return transfer;
+  }, tampered.toString('base64'));
+  await c.getByTestId('import-zone').dispatchEvent('drop', { dataTransfer });
+  await expect(error).toHaveAttribute('data-error-name', 'PackFileError');
+  await error.getByText('Details').click();
+  await expect(error).toContainText('does not match its SHA-256');
+  // Shards of the tampered file that checked out before the bad one were stored, then removed again.
+  expect(await storedCounts(c)).toEqual({ shards: 0, models: 0 });
+  await expect(c.getByTestId('library-empty')).toBeVisible();
+  await third.close();
+});

@@ -1,0 +1,38 @@
+// Owns the offline app shell: vite-plugin-pwa (Workbox generateSW) precaches
+// every file of the build, onnxruntime-web's wasm runtime under /ort/
+// included (our zoetrope plugin copies it into dist/ before the service
+// worker is generated), so that after one visit the page, the engine and the
+// runtime load with no network. Model packs are not precached: they live in
+// IndexedDB once installed, and a built-in pack in dist/models/ would double
+// the storage. Every URL is our own origin; nothing comes from a CDN.
+import { VitePWA } from 'vite-plugin-pwa';
+
+export function offlineShell() {
+  return VitePWA({
+    registerType: 'autoUpdate',
+    injectRegister: 'script-defer',
+    manifest: {
+      name: 'Zoetrope',
+      short_name: 'Zoetrope',
+      description: 'Type a prompt, get a short video, generated entirely in your browser.',
+      start_url: '.',
+      display: 'standalone',
+      background_color: '#f7f7f4',
+      theme_color: '#1d4ed8',
+      icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+    },
+    workbox: {
+      globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,webmanifest}'],
+      globIgnores: ['models/**'],
+      // ORT's wasm runtime is about 27 MB.
+      maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+      // Every address of the app (?model=…, ?view=library) opens the same page.
+      navigateFallback: 'index.html',
+      navigateFallbackDenylist: [/^\/models\//, /^\/ort\//],
+      clientsClaim: true,
+      skipWaiting: true,
+      cleanupOutdatedCaches: true,
+    },
+    devOptions: { enabled: false },
+  });
+}
