@@ -1,16 +1,18 @@
 // Vite + Vitest configuration. The zoetrope plugin serves model packs and
 // onnxruntime-web's wasm files from our own origin; COOP/COEP headers make
 // the page cross-origin isolated so WASM can use threads; the offline
-// shell (vite/pwa.ts) precaches the built app for use with no network.
+// shell (vite/pwa.ts) precaches the built app for use with no network. The
+// embed plugin adds embed.html, the host client module and the CSP headers.
 /// <reference types="vitest/config" />
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
 import { ISOLATION_HEADERS, zoetrope } from './vite/zoetrope-plugin.ts';
 import { offlineShell } from './vite/pwa.ts';
+import { embed } from './vite/embed-plugin.ts';
 
 export default defineConfig({
-  plugins: [svelte(), zoetrope(), offlineShell()],
+  plugins: [svelte(), zoetrope(), embed(), offlineShell()],
   resolve: {
     alias: [
       {

@@ -27,6 +27,7 @@ const NEXT: Record<ZoetropeErrorName, [string, string]> = {
   EncoderUnavailableError: ['This browser cannot make an MP4 video.', 'Use a recent Chrome, Edge or another browser with WebCodecs.'],
   EngineCrashedError: ['The engine stopped unexpectedly (the tab may have run out of memory).', 'Press Generate again; the model will be loaded again.'],
   AbortError: ['Cancelled.', 'Press Generate when you are ready.'],
+  ProtocolError: ['The embedding page sent a message Zoetrope does not understand.', 'Whoever runs the page should check the message against the protocol in README.md ("Embedding"); the detail names the field.'],
 };
 
 export function friendlyError(error: ZoetropeError): FriendlyError {

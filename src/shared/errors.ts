@@ -21,6 +21,7 @@ export const ERROR_NAMES = [
   'EncoderUnavailableError',
   'EngineCrashedError',
   'AbortError',
+  'ProtocolError',
 ] as const;
 
 export type ZoetropeErrorName = (typeof ERROR_NAMES)[number];

@@ -1,0 +1,66 @@
+// Owns what the embed adds to the build and the servers:
+//  - embed.html as a second page of the app (beside index.html);
+//  - the deployer's allowed host origins (ZOETROPE_EMBED_ORIGINS) compiled in
+//    as the embed's default allow-list;
+//  - the security headers of vite/security-headers.ts on every response of
+//    the dev and preview servers;
+//  - the host client (src/embed/client.ts) built on its own, as one
+//    dependency-free ES module at /embed/zoetrope-client.js, for host pages
+//    to import; the dev server serves the TypeScript source at that path.
+
+import { resolve } from 'node:path';
+import { build, type Connect, type Plugin } from 'vite';
+import { CLIENT_MODULE_PATH, headersFor, readPolicyInputs } from './security-headers.ts';
+
+const CLIENT_ENTRY = 'src/embed/client.ts';
+
+function headerMiddleware(dev: boolean): Connect.NextHandleFunction {
+  const inputs = readPolicyInputs(process.env, dev);
+  return (req, res, next) => {
+    const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+    for (const [name, value] of Object.entries(headersFor(pathname, inputs))) res.setHeader(name, value);
+    if (dev && pathname === CLIENT_MODULE_PATH) req.url = `/${CLIENT_ENTRY}`;
+    next();
+  };
+}
+
+export function embed(): Plugin {
+  let root = process.cwd();
+  let outDir = 'dist';
+  return {
+    name: 'zoetrope-embed',
+    config(config) {
+      const base = config.root ?? process.cwd();
+      return {
+        define: { __ZOETROPE_EMBED_ORIGINS__: JSON.stringify(process.env['ZOETROPE_EMBED_ORIGINS'] ?? '') },
+        build: { rolldownOptions: { input: { main: resolve(base, 'index.html'), embed: resolve(base, 'embed.html') } } },
+      };
+    },
+    configResolved(config) {
+      root = config.root;
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    configureServer(server) {
+      server.middlewares.use(headerMiddleware(true));
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(headerMiddleware(false));
+    },
+    async writeBundle() {
+      // A separate library build: hosts get one self-contained file, not chunks shared with the app.
+      await build({
+        configFile: false,
+        root,
+        logLevel: 'warn',
+        publicDir: false,
+        build: {
+          outDir: resolve(outDir, 'embed'),
+          emptyOutDir: false,
+          target: 'es2022',
+          minify: false,
+          lib: { entry: resolve(root, CLIENT_ENTRY), formats: ['es'], fileName: () => 'zoetrope-client.js' },
+        },
+      });
+    },
+  };
+}
