@@ -14,7 +14,8 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   retries: 0,
-  timeout: 180_000,
+  // Generous: WebGPU here is SwiftShader (a CPU emulation), and CI machines have 2 cores.
+  timeout: 300_000,
   expect: { timeout: 30_000 },
   reporter: process.env['CI'] ? [['list']] : [['list']],
   outputDir: 'test-results',

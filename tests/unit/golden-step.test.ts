@@ -1,32 +1,41 @@
-// One real denoising step of the TEST FIXTURE model against the Python
-// exporter's golden vectors: the ONNX graphs run in onnxruntime-web's own
-// WASM build under Node (the same runtime and version as in the browser),
-// and the step goes through the app's denoise-loop code.
+// One real denoising step against the Python exporter's golden vectors, for
+// the TEST FIXTURE model and for the shipped built-in pack (its graphs
+// reassembled from the pack's shards, int8 weights included): the ONNX graphs
+// run in onnxruntime-web's own WASM build under Node (the same runtime and
+// version as in the browser), and the step goes through the app's
+// denoise-loop code. Tolerances come from golden.json.
 import * as ort from 'onnxruntime-web';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createScratch, denoiseStep } from '../../workers/denoise-loop';
 import { gaussianNoise } from '../../workers/noise';
-import { FIXTURE_MODEL, golden, goldenFloats, maxAbsDiff } from './golden';
+import { BUILT_IN_PACK, FIXTURE_MODEL, goldenFloats, loadGolden, maxAbsDiff, readPackFile } from './golden';
 
-let textEncoder: ort.InferenceSession;
-let denoiser: ort.InferenceSession;
+const MODELS = [
+  { name: 'the fixture model', dir: FIXTURE_MODEL, read: (f: string) => readFileSync(join(FIXTURE_MODEL, f)) },
+  { name: 'the built-in pack', dir: BUILT_IN_PACK, read: (f: string) => readPackFile(BUILT_IN_PACK, f) },
+];
 
-beforeAll(async () => {
-  ort.env.wasm.numThreads = 1;
-  textEncoder = await ort.InferenceSession.create(readFileSync(join(FIXTURE_MODEL, 'text_encoder.onnx')), { executionProviders: ['wasm'] });
-  denoiser = await ort.InferenceSession.create(readFileSync(join(FIXTURE_MODEL, 'denoiser.onnx')), { executionProviders: ['wasm'] });
-});
+describe.each(MODELS)('golden vectors of $name', ({ dir, read }) => {
+  const golden = loadGolden(dir);
+  const floats = (name: string) => goldenFloats(name, dir);
+  let textEncoder: ort.InferenceSession;
+  let denoiser: ort.InferenceSession;
 
-async function encodeText(): Promise<Record<string, ort.Tensor>> {
-  const ids = BigInt64Array.from(golden.input_ids.flat().map(BigInt));
-  return textEncoder.run({ input_ids: new ort.Tensor('int64', ids, [2, golden.input_ids[0]!.length]) });
-}
+  beforeAll(async () => {
+    ort.env.wasm.numThreads = 1;
+    textEncoder = await ort.InferenceSession.create(read('text_encoder.onnx'), { executionProviders: ['wasm'] });
+    denoiser = await ort.InferenceSession.create(read('denoiser.onnx'), { executionProviders: ['wasm'] });
+  });
 
-describe('golden vectors of the fixture model', () => {
+  async function encodeText(): Promise<Record<string, ort.Tensor>> {
+    const ids = BigInt64Array.from(golden.input_ids.flat().map(BigInt));
+    return textEncoder.run({ input_ids: new ort.Tensor('int64', ids, [2, golden.input_ids[0]!.length]) });
+  }
+
   it('the golden step starts from the seeded noise', () => {
-    const sample = goldenFloats(golden.step.sample);
+    const sample = floats(golden.step.sample);
     expect(maxAbsDiff(gaussianNoise(golden.seed, sample.length), sample)).toBeLessThanOrEqual(1e-6);
   });
 
@@ -34,14 +43,14 @@ describe('golden vectors of the fixture model', () => {
     const out = await encodeText();
     expect(out['text_states']!.dims).toEqual(golden.text.states_shape);
     const states = out['text_states']!.data as Float32Array;
-    expect(maxAbsDiff(states, goldenFloats(golden.text.states))).toBeLessThanOrEqual(golden.tolerance.text_states);
+    expect(maxAbsDiff(states, floats(golden.text.states))).toBeLessThanOrEqual(golden.tolerance.text_states);
     expect(Array.from(out['text_mask']!.data as Float32Array)).toEqual(golden.text.mask.flat());
   });
 
   it('one guided Euler step matches velocity and next_sample', async () => {
     const text = await encodeText();
     const shape = golden.step.sample_shape;
-    const sample = goldenFloats(golden.step.sample);
+    const sample = floats(golden.step.sample);
     let velocity: Float32Array | null = null;
     await denoiseStep(
       sample,
@@ -59,7 +68,7 @@ describe('golden vectors of the fixture model', () => {
       golden.guidance,
       createScratch(sample.length),
     );
-    expect(maxAbsDiff(velocity!, goldenFloats(golden.step.velocity))).toBeLessThanOrEqual(golden.tolerance.velocity);
-    expect(maxAbsDiff(sample, goldenFloats(golden.step.next_sample))).toBeLessThanOrEqual(golden.tolerance.next_sample);
+    expect(maxAbsDiff(velocity!, floats(golden.step.velocity))).toBeLessThanOrEqual(golden.tolerance.velocity);
+    expect(maxAbsDiff(sample, floats(golden.step.next_sample))).toBeLessThanOrEqual(golden.tolerance.next_sample);
   });
 });

@@ -1,11 +1,14 @@
-// Reads the golden vectors that the Python exporter (models/export.py) wrote
-// beside the TEST FIXTURE model source: tests/fixtures/fixture-model/golden/.
+// Reads the golden vectors that the Python exporter (models/export.py) writes
+// beside a model: the TEST FIXTURE model source (tests/fixtures/fixture-model/
+// golden/) and the built-in pack (models/zoetrope-shapes/golden/, copied there
+// by `pack-model --golden`), and the graphs they belong to.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const FIXTURE_MODEL = join(import.meta.dirname, '../fixtures/fixture-model');
 export const FIXTURE_PACK = join(import.meta.dirname, '../fixtures/fixture-pack');
-const GOLDEN_DIR = join(FIXTURE_MODEL, 'golden');
+export const BUILT_IN_PACK = join(import.meta.dirname, '../../models/zoetrope-shapes');
 
 export interface Golden {
   prompt: string;
@@ -28,19 +31,51 @@ export interface Golden {
   tolerance: { text_states: number; velocity: number; next_sample: number };
 }
 
-export const golden = JSON.parse(readFileSync(join(GOLDEN_DIR, 'golden.json'), 'utf8')) as Golden;
+export function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+export function loadGolden(modelDir: string): Golden {
+  return readJson<Golden>(join(modelDir, 'golden', 'golden.json'));
+}
 
 /** Little-endian float32 file, as golden.json describes. */
-export function goldenFloats(name: string): Float32Array {
-  const bytes = readFileSync(join(GOLDEN_DIR, name));
+export function goldenFloats(name: string, modelDir = FIXTURE_MODEL): Float32Array {
+  const bytes = readFileSync(join(modelDir, 'golden', name));
   const out = new Float32Array(bytes.byteLength / 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
   return out;
 }
 
-export function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+/** The fixture's golden vectors, which most unit tests share. */
+export const golden = loadGolden(FIXTURE_MODEL);
+
+interface PackFile {
+  path: string;
+  size: number;
+  sha256: string;
+  shards: { sha256: string; size: number }[];
+}
+
+/**
+ * One file of a pack, reassembled from its shards exactly as the engine does
+ * in the browser, with the whole-file SHA-256 checked.
+ */
+export function readPackFile(packDir: string, path: string): Uint8Array {
+  const manifest = readJson<{ files: PackFile[] }>(join(packDir, 'manifest.json'));
+  const file = manifest.files.find((f) => f.path === path);
+  if (!file) throw new Error(`${packDir}/manifest.json lists no ${path}`);
+  const out = new Uint8Array(file.size);
+  let at = 0;
+  for (const s of file.shards) {
+    const bytes = readFileSync(join(packDir, 'shards', s.sha256));
+    out.set(bytes, at);
+    at += bytes.byteLength;
+  }
+  const digest = createHash('sha256').update(out).digest('hex');
+  if (at !== file.size || digest !== file.sha256) throw new Error(`${path} in ${packDir} does not match its manifest`);
+  return out;
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
