@@ -140,7 +140,8 @@ test('download progress shows bytes and time left; removing the model frees its 
   await expect(progress).toContainText(/about .+ left/);
   const values: number[] = [];
   while ((await page.getByTestId('model-status').getAttribute('data-state')) === 'installing') {
-    const now = await progress.getByRole('progressbar').getAttribute('aria-valuenow').catch(() => null);
+    // Bounded: the bar vanishes the moment the install ends, and an unbounded wait would hang the loop.
+    const now = await progress.getByRole('progressbar').getAttribute('aria-valuenow', { timeout: 250 }).catch(() => null);
     if (now !== null) values.push(Number(now));
     await page.waitForTimeout(50);
   }

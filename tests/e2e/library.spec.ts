@@ -65,10 +65,17 @@ test('add by URL with a preview, watch speed and time left, pause, resume, then 
   await expect(model).toContainText('Tiny random-weights TEST FIXTURE 0.1.0');
   await expect(model).toContainText('494 KB · licence MIT');
   await expect(page.getByTestId('default-badge')).toBeVisible(); // The first model becomes the default.
-  // Pausing lost at most the bytes in flight: whole pack plus under one 16 KiB chunk per pause.
+  // Pausing loses only the bytes in flight: what the server had already pushed into the socket when the
+  // abort reached it. That was one 16 KiB chunk on an idle machine and two under load, never a whole shard
+  // again (one shard here is 128 KiB), so the bound is four chunks.
   console.log(`[figures] pause/resume: ${server.shardBytesSent()} shard bytes sent for a ${FIXTURE_BYTES}-byte pack`);
-  expect(server.shardBytesSent()).toBeLessThanOrEqual(FIXTURE_BYTES + 16 * 1024);
+  expect(server.shardBytesSent()).toBeLessThanOrEqual(FIXTURE_BYTES + 4 * 16 * 1024);
 
+  // The service worker precaches the app (about 26 MB) in the background after the first visit. Wait until
+  // it is active, so that its writes cannot land between the two estimates.
+  await page.evaluate(async () => {
+    if (await navigator.serviceWorker.getRegistration()) await navigator.serviceWorker.ready;
+  });
   const before = await usage(page);
   await page.getByTestId('delete-model').click();
   await expect(page.getByTestId('library-empty')).toBeVisible();
