@@ -44,11 +44,17 @@ export async function readPrefix(sha256: string): Promise<Uint8Array> {
     kept.push(piece);
     length += piece.byteLength;
   }
+  return concatBytes(kept, length);
+}
+
+/** Joins byte pieces of known total length; a single whole piece is returned as it is, not copied. */
+export function concatBytes(parts: Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1 && parts[0]!.byteLength === length) return parts[0]!;
   const out = new Uint8Array(length);
   let at = 0;
-  for (const piece of kept) {
-    out.set(piece, at);
-    at += piece.byteLength;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
   }
   return out;
 }

@@ -7,7 +7,7 @@
 
 import { abortError, ZoetropeError } from '../shared/errors';
 import type { ShardEntry } from '../shared/manifest';
-import { clearPieces, putPiece, readPrefix } from './partial-db';
+import { clearPieces, concatBytes, putPiece, readPrefix } from './partial-db';
 import { sha256Hex } from './sha256';
 
 /** Received bytes are saved in pieces of this size, so a crash loses at most this much. */
@@ -93,7 +93,7 @@ async function fetchRest(
   let received = 0;
   const save = async () => {
     if (pendingBytes === 0) return;
-    const piece = concat(pending, pendingBytes);
+    const piece = concatBytes(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
     await putPiece(shard.sha256, saved, piece);
@@ -117,22 +117,11 @@ async function fetchRest(
     throw stopped(error);
   }
   const all = [...head, ...chunks];
-  return { bytes: concat(all, all.reduce((n, c) => n + c.byteLength, 0)), received };
+  return { bytes: concatBytes(all, all.reduce((n, c) => n + c.byteLength, 0)), received };
 }
 
 /** The first byte of a `Content-Range: bytes a-b/n` header, or -1. */
 export function rangeStart(header: string | null): number {
   const match = header ? /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(header.trim()) : null;
   return match ? Number(match[1]) : -1;
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1 && parts[0]!.byteLength === length) return parts[0]!;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }
