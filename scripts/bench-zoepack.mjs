@@ -9,7 +9,7 @@
 // the resident memory (VmRSS) of each Chromium process, of which the table
 // gives the largest renderer and the browser process (which keeps Blobs).
 // Prints a table; asserts nothing.
-// Usage: npm run bench:zoepack [-- --mib 128 --port 4198]
+// Usage: npm run bench:zoepack [-- --mib 128 --port 4198 --blob]
 
 import { chromium } from '@playwright/test';
 import { createHash, randomBytes } from 'node:crypto';
@@ -26,6 +26,8 @@ const opt = (name, fallback) => {
 };
 const MIB = opt('mib', 128);
 const PORT = opt('port', 4198);
+// --blob hides OPFS's createWritable, so the export takes its fallback: Blob parts in memory (how it worked before OPFS).
+const BLOB = args.includes('--blob');
 const SHARD = 32 * 1024 * 1024;
 const ID = 'zoetrope-bench-fixture';
 
@@ -119,7 +121,12 @@ async function peakMemory(/** @type {import('@playwright/test').Page} */ page, /
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const root = browserPid();
-  const peak = { heap: 0, renderer: 0, browser: 0 };
+  const peak = { heap: 0, renderer: 0, browser: 0, startRenderer: 0, startBrowser: 0 };
+  if (root && existsSync('/proc')) {
+    const now = processMemory(root);
+    peak.startRenderer = now.renderer;
+    peak.startBrowser = now.browser;
+  }
   let running = true;
   const poll = (async () => {
     while (running) {
@@ -143,6 +150,11 @@ const mb = (/** @type {number} */ b) => (b / 1e6).toFixed(1);
 const rows = [];
 try {
   const first = await browser.newContext({ acceptDownloads: true });
+  // Where showSaveFilePicker exists the export waits on a native dialog; without it, it streams into OPFS and downloads.
+  await first.addInitScript((blob) => {
+    Object.defineProperty(window, 'showSaveFilePicker', { value: undefined, configurable: true });
+    if (blob) delete (/** @type {any} */ (FileSystemFileHandle.prototype)).createWritable;
+  }, BLOB);
   const a = await first.newPage();
   listen(a);
   await a.goto(libraryUrl);
@@ -177,14 +189,37 @@ try {
   await a.getByTestId('add-download').click();
   await a.getByTestId('library-model').waitFor({ timeout: 600_000 });
 
+  // Reading the installed shards back from IndexedDB alone, as the export does, to tell its memory apart.
+  const readStarted = performance.now();
+  const readPeak = await peakMemory(a, () => a.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const r = indexedDB.open('zoetrope-shards');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const store = () => /** @type {IDBDatabase} */ (db).transaction('shards').objectStore('shards');
+    const keys = await new Promise((resolve) => { const r = store().getAllKeys(); r.onsuccess = () => resolve(r.result); });
+    for (const key of /** @type {IDBValidKey[]} */ (keys)) await new Promise((resolve) => { const r = store().get(key); r.onsuccess = () => resolve(r.result?.byteLength); });
+    /** @type {IDBDatabase} */ (db).close();
+  }));
+  rows.push(['raw IndexedDB reads of the installed shards', manifest.totalBytes, performance.now() - readStarted, readPeak]);
+
   const packFile = join(work, 'bench.zoepack');
+  // The export (until the browser is handed the file) and the download's copy to disk are measured apart.
+  /** @type {import('@playwright/test').Download | null} */
+  let download = null;
   const exportPeak = await peakMemory(a, async () => {
     const downloading = a.waitForEvent('download', { timeout: 600_000 });
     await a.getByTestId('export-model').click();
-    await (await downloading).saveAs(packFile);
+    download = await downloading;
   });
   const exp = timings.find((t) => t.event === 'export');
-  rows.push(['export (IndexedDB → .zoepack Blob)', exp?.bytes, exp?.ms, exportPeak]);
+  rows.push([BLOB ? 'export (IndexedDB → .zoepack Blob parts)' : 'export (IndexedDB → .zoepack file in OPFS)', exp?.bytes, exp?.ms, exportPeak]);
+  const savedAt = performance.now();
+  const savePeak = await peakMemory(a, async () => {
+    await /** @type {import('@playwright/test').Download} */ (/** @type {unknown} */ (download)).saveAs(packFile);
+  });
+  rows.push(['  then the download, saved to disk', exp?.bytes, performance.now() - savedAt, savePeak]);
   await first.close();
 
   const second = await browser.newContext();
@@ -205,9 +240,9 @@ try {
 }
 
 console.log(`\n.zoepack throughput, ${MIB} MiB TEST FIXTURE pack, Chromium ${browser.version()}\n`);
-console.log('| what | bytes | time | MB/s | peak JS heap | peak RSS, renderer | peak RSS, browser process |');
+console.log('| what | bytes | time | MB/s | peak JS heap | RSS at start → peak, renderer | RSS at start → peak, browser process |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const [what, bytes, ms, peak] of rows) {
-  const memory = peak === null ? '— | — | —' : `${mb(peak.heap)} MB | ${peak.renderer ? `${mb(peak.renderer)} MB` : '?'} | ${peak.browser ? `${mb(peak.browser)} MB` : '?'}`;
+  const memory = peak === null ? '— | — | —' : `${mb(peak.heap)} MB | ${peak.renderer ? `${mb(peak.startRenderer)} → ${mb(peak.renderer)} MB` : '?'} | ${peak.browser ? `${mb(peak.startBrowser)} → ${mb(peak.browser)} MB` : '?'}`;
   console.log(`| ${what} | ${mb(bytes)} MB | ${(ms / 1000).toFixed(2)} s | ${(bytes / 1e6 / (ms / 1000)).toFixed(1)} | ${memory} |`);
 }

@@ -1,43 +1,152 @@
 // Owns exporting an installed model as a .zoepack file in the browser. The
-// archive is streamed shard by shard (zoepack-writer); its pieces are folded
-// into Blobs of about 16 MiB as they come, so the JS heap holds one piece at a
-// time while the browser keeps (and may page to disk) the Blob parts.
+// archive is streamed shard by shard (zoepack-writer) into a file on disk, so
+// memory stays at about one shard whatever the pack's size:
+// - into the file the person picked, where the browser offers
+//   showSaveFilePicker (nothing then touches the site's quota);
+// - otherwise into a temporary file in the origin private file system (OPFS),
+//   whose disk-backed File is then handed to the browser as a download. That
+//   copy counts against the site's quota until it is removed: when the next
+//   export starts, a while after the download, and when the app next starts
+//   (a tab closed mid-export leaves one behind).
+// A browser with neither API gets the archive folded into Blob parts.
 
 import type { PackManifest } from '../shared/manifest';
 import { writeZoepack, type ZoepackWriteOptions } from '../shared/zoepack-writer';
 import { packFileError } from '../shared/zoepack';
 import { getShard } from './pack-db';
+import { formatBytes } from './format';
+import { ZoetropeError } from '../shared/errors';
 
+/** The OPFS folder that holds export files; everything in it is temporary. */
+export const EXPORT_DIR = 'zoepack-exports';
 const FOLD_BYTES = 16 * 1024 * 1024;
+/** Room kept free on top of the pack, for the archive's headers and the browser's own writes. */
+const HEADROOM = 16 * 1024 * 1024;
 
 export function zoepackFileName(manifest: PackManifest): string {
   return `${manifest.id}-${manifest.version}.zoepack`;
 }
 
-export async function exportZoepack(manifest: PackManifest, options: ZoepackWriteOptions = {}): Promise<Blob> {
+/** What the person can save into; showSaveFilePicker's handle, or nothing. */
+export type SaveTarget = FileSystemFileHandle | null;
+
+export interface ExportResult {
+  bytes: number;
+  /** The disk-backed file to offer as a download; null when it went into a picked file. */
+  file: File | null;
+}
+
+type Chunk = Uint8Array<ArrayBuffer>;
+
+/** Asks where to save, where the browser can; null means "use a download". Call it first thing in the click handler. */
+export async function pickSaveTarget(manifest: PackManifest): Promise<SaveTarget | 'cancelled'> {
+  const picker = (window as { showSaveFilePicker?: (o: object) => Promise<FileSystemFileHandle> }).showSaveFilePicker;
+  if (typeof picker !== 'function') return null;
+  try {
+    return await picker.call(window, {
+      suggestedName: zoepackFileName(manifest),
+      types: [{ description: 'Zoetrope model pack', accept: { 'application/octet-stream': ['.zoepack'] } }],
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') return 'cancelled';
+    return null; // A picker that refuses (a policy, an iframe) falls back to a download.
+  }
+}
+
+export async function exportZoepack(manifest: PackManifest, target: SaveTarget, options: ZoepackWriteOptions = {}): Promise<ExportResult> {
+  if (target) return { bytes: await writeInto(manifest, await target.createWritable(), options), file: null };
+  const dir = await exportDir();
+  if (!dir) {
+    const file = await exportToBlob(manifest, options);
+    return { bytes: file.size, file };
+  }
+  await clearExports(dir);
+  await checkExportRoom(manifest);
+  const name = zoepackFileName(manifest);
+  const handle = await dir.getFileHandle(name, { create: true });
+  try {
+    const bytes = await writeInto(manifest, await handle.createWritable(), options);
+    return { bytes, file: await handle.getFile() };
+  } catch (e) {
+    await dir.removeEntry(name).catch(() => {});
+    throw e;
+  }
+}
+
+/** Removes the temporary export files: at start-up, and a while after a download was handed over. */
+export async function clearExports(dir?: FileSystemDirectoryHandle | null): Promise<number> {
+  const folder = dir === undefined ? await exportDir() : dir;
+  if (!folder) return 0;
+  let removed = 0;
+  for await (const name of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) {
+    await folder.removeEntry(name).then(() => removed++, () => {});
+  }
+  return removed;
+}
+
+/** How long to keep a downloaded export: a minute, plus a second per 20 MB for the browser to copy it. */
+export const keepExportMs = (bytes: number) => 60_000 + Math.ceil(bytes / 20e6) * 1000;
+
+async function exportDir(): Promise<FileSystemDirectoryHandle | null> {
+  try {
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle(EXPORT_DIR, { create: true });
+    // Safari offers OPFS but createWritable only inside workers.
+    return typeof FileSystemFileHandle !== 'undefined' && 'createWritable' in FileSystemFileHandle.prototype ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The temporary copy needs the pack's size in the site's quota, next to the installed model itself. */
+async function checkExportRoom(manifest: PackManifest): Promise<void> {
+  const estimate = await navigator.storage.estimate().catch(() => null);
+  if (!estimate?.quota) return;
+  const free = estimate.quota - (estimate.usage ?? 0);
+  const needed = manifest.totalBytes + HEADROOM;
+  if (free < needed) {
+    throw new ZoetropeError(
+      'StorageQuotaError',
+      `Exporting ${manifest.name} needs ${formatBytes(needed)} of this site's storage for a temporary copy, but only ${formatBytes(Math.max(0, free))} is free. Use a browser that asks where to save the file (Chrome or Edge on a computer), or make the pack with \`npm run zoepack -- pack\`.`,
+    );
+  }
+}
+
+async function writeInto(manifest: PackManifest, out: FileSystemWritableFileStream, options: ZoepackWriteOptions): Promise<number> {
+  let bytes = 0;
+  try {
+    await writeZoepack(manifest, readShard(manifest), async (chunk) => {
+      await out.write(chunk as Chunk);
+      bytes += chunk.byteLength;
+    }, options);
+    await out.close();
+    return bytes;
+  } catch (e) {
+    await out.abort().catch(() => {});
+    throw e;
+  }
+}
+
+async function exportToBlob(manifest: PackManifest, options: ZoepackWriteOptions): Promise<File> {
   const parts: Blob[] = [];
-  let chunks: Uint8Array<ArrayBuffer>[] = [];
+  let chunks: Chunk[] = [];
   let chunkBytes = 0;
   const fold = () => {
-    if (chunks.length === 0) return;
-    parts.push(new Blob(chunks));
+    if (chunks.length > 0) parts.push(new Blob(chunks));
     chunks = [];
     chunkBytes = 0;
   };
-  await writeZoepack(
-    manifest,
-    async (sha256) => {
-      const bytes = await getShard(sha256);
-      if (!bytes) throw packFileError('missing', `A piece of ${manifest.name} is missing from this browser's storage; install the model again before exporting it.`);
-      return bytes;
-    },
-    (chunk) => {
-      chunks.push(chunk as Uint8Array<ArrayBuffer>);
-      chunkBytes += chunk.byteLength;
-      if (chunkBytes >= FOLD_BYTES) fold();
-    },
-    options,
-  );
+  await writeZoepack(manifest, readShard(manifest), (chunk) => {
+    chunks.push(chunk as Chunk);
+    chunkBytes += chunk.byteLength;
+    if (chunkBytes >= FOLD_BYTES) fold();
+  }, options);
   fold();
-  return new Blob(parts, { type: 'application/octet-stream' });
+  return new File(parts, zoepackFileName(manifest), { type: 'application/octet-stream' });
 }
+
+const readShard = (manifest: PackManifest) => async (sha256: string) => {
+  const bytes = await getShard(sha256);
+  if (!bytes) throw packFileError('missing', `A piece of ${manifest.name} is missing from this browser's storage; install the model again before exporting it.`);
+  return bytes;
+};
