@@ -4,6 +4,7 @@
 // - into the file the person picked, where the browser offers
 //   showSaveFilePicker (nothing then touches the site's quota);
 // - otherwise into a temporary file in the origin private file system (OPFS),
+//   written by a worker through a sync access handle (zoepack-export.worker),
 //   whose disk-backed File is then handed to the browser as a download. That
 //   copy counts against the site's quota until it is removed: when the next
 //   export starts, a while after the download, and when the app next starts
@@ -15,7 +16,8 @@ import { writeZoepack, type ZoepackWriteOptions } from '../shared/zoepack-writer
 import { packFileError } from '../shared/zoepack';
 import { getShard } from './pack-db';
 import { formatBytes } from './format';
-import { ZoetropeError } from '../shared/errors';
+import { abortError, ZoetropeError, type ErrorDetails, type ZoetropeErrorName } from '../shared/errors';
+import type { ExportJob, ExportReply } from '../../workers/zoepack-export.worker';
 
 /** The OPFS folder that holds export files; everything in it is temporary. */
 export const EXPORT_DIR = 'zoepack-exports';
@@ -56,21 +58,39 @@ export async function pickSaveTarget(manifest: PackManifest): Promise<SaveTarget
 export async function exportZoepack(manifest: PackManifest, target: SaveTarget, options: ZoepackWriteOptions = {}): Promise<ExportResult> {
   if (target) return { bytes: await writeInto(manifest, await target.createWritable(), options), file: null };
   const dir = await exportDir();
-  if (!dir) {
-    const file = await exportToBlob(manifest, options);
-    return { bytes: file.size, file };
+  if (dir && typeof Worker !== 'undefined') {
+    await clearExports(dir);
+    await checkExportRoom(manifest);
+    const name = zoepackFileName(manifest);
+    try {
+      const bytes = await writeInWorker(manifest, name, options);
+      if (bytes !== null) return { bytes, file: await (await dir.getFileHandle(name)).getFile() };
+    } catch (e) {
+      await dir.removeEntry(name).catch(() => {});
+      throw e;
+    }
   }
-  await clearExports(dir);
-  await checkExportRoom(manifest);
-  const name = zoepackFileName(manifest);
-  const handle = await dir.getFileHandle(name, { create: true });
-  try {
-    const bytes = await writeInto(manifest, await handle.createWritable(), options);
-    return { bytes, file: await handle.getFile() };
-  } catch (e) {
-    await dir.removeEntry(name).catch(() => {});
-    throw e;
-  }
+  const file = await exportToBlob(manifest, options);
+  return { bytes: file.size, file };
+}
+
+/** Runs the export worker; resolves with the bytes written, or null where sync access handles are missing. */
+function writeInWorker(manifest: PackManifest, name: string, options: ZoepackWriteOptions): Promise<number | null> {
+  const worker = new Worker(new URL('../../workers/zoepack-export.worker.ts', import.meta.url), { type: 'module', name: 'zoetrope-export' });
+  return new Promise<number | null>((resolve, reject) => {
+    const onAbort = () => reject(abortError('The export was cancelled.'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    worker.onmessage = (event: MessageEvent<ExportReply>) => {
+      const reply = event.data;
+      if (reply.kind === 'progress') options.onProgress?.(reply.done, reply.total);
+      else if (reply.kind === 'done') resolve(reply.bytes);
+      else if (reply.kind === 'unsupported') resolve(null);
+      else reject(new ZoetropeError(reply.name as ZoetropeErrorName, reply.message, reply.details as ErrorDetails));
+    };
+    worker.onerror = (event) => reject(new ZoetropeError('PackFileError', `The export stopped: ${event.message}`, { reason: 'worker' }));
+    const job: ExportJob = { manifest, dir: EXPORT_DIR, name };
+    worker.postMessage(job);
+  }).finally(() => worker.terminate());
 }
 
 /** Removes the temporary export files: at start-up, and a while after a download was handed over. */
@@ -89,10 +109,7 @@ export const keepExportMs = (bytes: number) => 60_000 + Math.ceil(bytes / 20e6) 
 
 async function exportDir(): Promise<FileSystemDirectoryHandle | null> {
   try {
-    const root = await navigator.storage.getDirectory();
-    const dir = await root.getDirectoryHandle(EXPORT_DIR, { create: true });
-    // Safari offers OPFS but createWritable only inside workers.
-    return typeof FileSystemFileHandle !== 'undefined' && 'createWritable' in FileSystemFileHandle.prototype ? dir : null;
+    return await (await navigator.storage.getDirectory()).getDirectoryHandle(EXPORT_DIR, { create: true });
   } catch {
     return null;
   }
@@ -115,7 +132,7 @@ async function checkExportRoom(manifest: PackManifest): Promise<void> {
 async function writeInto(manifest: PackManifest, out: FileSystemWritableFileStream, options: ZoepackWriteOptions): Promise<number> {
   let bytes = 0;
   try {
-    await writeZoepack(manifest, readShard(manifest), async (chunk) => {
+    await writeZoepack(manifest, shardReader(manifest), async (chunk) => {
       await out.write(chunk as Chunk);
       bytes += chunk.byteLength;
     }, options);
@@ -136,7 +153,7 @@ async function exportToBlob(manifest: PackManifest, options: ZoepackWriteOptions
     chunks = [];
     chunkBytes = 0;
   };
-  await writeZoepack(manifest, readShard(manifest), (chunk) => {
+  await writeZoepack(manifest, shardReader(manifest), (chunk) => {
     chunks.push(chunk as Chunk);
     chunkBytes += chunk.byteLength;
     if (chunkBytes >= FOLD_BYTES) fold();
@@ -145,7 +162,8 @@ async function exportToBlob(manifest: PackManifest, options: ZoepackWriteOptions
   return new File(parts, zoepackFileName(manifest), { type: 'application/octet-stream' });
 }
 
-const readShard = (manifest: PackManifest) => async (sha256: string) => {
+/** Reads one stored shard for the writer; PackFileError when it is gone. */
+export const shardReader = (manifest: PackManifest) => async (sha256: string) => {
   const bytes = await getShard(sha256);
   if (!bytes) throw packFileError('missing', `A piece of ${manifest.name} is missing from this browser's storage; install the model again before exporting it.`);
   return bytes;
