@@ -8,6 +8,7 @@
 // page's JS heap (DevTools; it leaves out ArrayBuffer contents) and, on Linux,
 // the resident memory (VmRSS) of each Chromium process, of which the table
 // gives the largest renderer and the browser process (which keeps Blobs).
+// Profiles are on disk (an off-the-record one keeps IndexedDB and OPFS in memory).
 // Prints a table; asserts nothing.
 // Usage: npm run bench:zoepack [-- --mib 128 --port 4198 --blob]
 
@@ -57,10 +58,21 @@ await build({ logLevel: 'warn' });
 const server = await preview({ preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
 // An unknown switch that Chromium ignores marks our browser process among others on the machine.
 const MARKER = `--zoetrope-bench=${process.pid}`;
-const browser = await chromium.launch({
+const LAUNCH = {
   executablePath: process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium',
   args: [MARKER, '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+};
+// Each profile is a real one on disk. Playwright's usual contexts are off the record, and
+// Chromium keeps an off-the-record profile's IndexedDB and OPFS in the browser process's memory,
+// which would show every stored byte as RSS.
+/** @type {import('@playwright/test').BrowserContext[]} */
+const profiles = [];
+const openProfile = async () => {
+  const profile = await chromium.launchPersistentContext(mkdtempSync(join(work, 'profile-')), { ...LAUNCH, acceptDownloads: true });
+  profiles.push(profile);
+  return profile;
+};
+let version = '';
 /** Our Chromium's browser process: the one started with MARKER and no --type. */
 function browserPid() {
   for (const name of readdirSync('/proc')) {
@@ -149,14 +161,15 @@ async function peakMemory(/** @type {import('@playwright/test').Page} */ page, /
 const mb = (/** @type {number} */ b) => (b / 1e6).toFixed(1);
 const rows = [];
 try {
-  const first = await browser.newContext({ acceptDownloads: true });
+  const first = await openProfile();
   // Where showSaveFilePicker exists the export waits on a native dialog; without it, it streams into OPFS and downloads.
   await first.addInitScript((blob) => {
     Object.defineProperty(window, 'showSaveFilePicker', { value: undefined, configurable: true });
     // No OPFS: the export falls back to Blob parts.
     if (blob) Object.defineProperty(navigator.storage, 'getDirectory', { value: undefined, configurable: true });
   }, BLOB);
-  const a = await first.newPage();
+  const a = first.pages()[0] ?? (await first.newPage());
+  version = await a.evaluate(() => navigator.userAgent.match(/Chrom(?:e|ium)\/([\d.]+)/)?.[1] ?? '?');
   listen(a);
   await a.goto(libraryUrl);
   // Raw IndexedDB: the same bytes, in 32 MiB values, into a scratch database of the same browser.
@@ -222,8 +235,8 @@ try {
   rows.push(['  then the download, saved to disk', exp?.bytes, performance.now() - savedAt, savePeak]);
   await first.close();
 
-  const second = await browser.newContext();
-  const b = await second.newPage();
+  const second = await openProfile();
+  const b = second.pages()[0] ?? (await second.newPage());
   listen(b);
   await b.goto(libraryUrl);
   const importPeak = await peakMemory(b, async () => {
@@ -234,12 +247,12 @@ try {
   rows.push(['import (.zoepack → verified shards in IndexedDB)', imp?.bytes, imp?.ms, importPeak]);
   await second.close();
 } finally {
-  await browser.close();
+  for (const profile of profiles) await profile.close().catch(() => {});
   await new Promise((resolve) => server.httpServer.close(resolve));
   rmSync(work, { recursive: true, force: true });
 }
 
-console.log(`\n.zoepack throughput, ${MIB} MiB TEST FIXTURE pack, Chromium ${browser.version()}\n`);
+console.log(`\n.zoepack throughput, ${MIB} MiB TEST FIXTURE pack, Chromium ${version}, on-disk profiles\n`);
 console.log('| what | bytes | time | MB/s | peak JS heap | RSS at start → peak, renderer | RSS at start → peak, browser process |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const [what, bytes, ms, peak] of rows) {

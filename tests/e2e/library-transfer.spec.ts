@@ -31,6 +31,14 @@ async function check(page: Page): Promise<void> {
   await expect(page.getByTestId('add-preview')).toBeVisible();
 }
 
+/** Installs version 0.1.0 of the fixture pack from the pack server, through the library. */
+async function installFirstVersion(page: Page): Promise<void> {
+  await openLibrary(page);
+  await check(page);
+  await page.getByTestId('add-download').click();
+  await expect(page.getByTestId('library-model')).toContainText('0.1.0');
+}
+
 /** Counts rows in one of the app's IndexedDB stores. */
 async function countRows(page: Page, db: string, store: string): Promise<number> {
   return page.evaluate(
@@ -104,10 +112,7 @@ test('an update where one file changed fetches only its shards, keeps the old ve
   test.setTimeout(360_000); // Two installs, an engine load and a generation, on a busy 2-core machine.
   const updated = makeUpdatedFixturePack();
   try {
-    await openLibrary(page);
-    await check(page);
-    await page.getByTestId('add-download').click();
-    await expect(page.getByTestId('library-model')).toContainText('0.1.0');
+    await installFirstVersion(page);
 
     // The publisher replaces the pack at the same URL with version 0.2.0 (tokenizer.json changed).
     server.packs.set('/p/manifest.json', updated.dir);
@@ -159,10 +164,7 @@ test('"Check for updates" on a model finds the newer version at its URL, with it
   test.setTimeout(180_000);
   const updated = makeUpdatedFixturePack();
   try {
-    await openLibrary(page);
-    await check(page);
-    await page.getByTestId('add-download').click();
-    await expect(page.getByTestId('library-model')).toContainText('0.1.0');
+    await installFirstVersion(page);
 
     const status = page.getByTestId('update-status');
     await page.getByTestId('check-update').click();
