@@ -68,12 +68,16 @@ try {
     const match = /^\[zoetrope:timing\] (.*)$/.exec(m.text());
     const data = match ? JSON.parse(match[1] ?? '{}') : null;
     if (data?.event === 'generate') engine.push(data);
+    else if (args.includes('--verbose') || m.type() === 'error' || m.type() === 'warning') console.log(`  [page ${m.type()}] ${m.text().slice(0, 300)}`);
   });
+  page.on('pageerror', (e) => console.log(`  [page error] ${e.message}`));
   for (const backend of /** @type {const} */ (['wasm', 'webgpu'])) {
     const embed = `${app}/embed.html?${new URLSearchParams({ model: manifest.id, backend, origins: host })}`;
     await page.goto(`${host}/bench.html?src=${encodeURIComponent(embed)}`);
     await page.waitForFunction(() => 'zoetrope' in window);
+    console.log(`${backend}: host page up, waiting for the frame's model`);
     const ready = await page.evaluate(() => /** @type {any} */ (window).zoetrope.ready(600_000));
+    console.log(`${backend}: the frame is ready (${JSON.stringify(ready)})`);
     const steps = backend === 'wasm' ? STEPS : WEBGPU_STEPS;
     const runs = backend === 'wasm' ? RUNS : 1;
     for (let run = 0; run < runs; run++) {
@@ -88,6 +92,7 @@ try {
       const stepMs = /** @type {number[]} */ (inside.stepMs ?? []);
       const label = `${backend} (${measured.backend}, ${ready.backend}), ${measured.frames} frames, ${steps} steps, run ${run + 1}`;
       rows.push([label, `${s(measured.ms)} generate → result; engine inside the frame ${inside.totalMs ? s(inside.totalMs) : '?'}`]);
+      console.log(rows.at(-1)?.join(': '));
       if (backend === 'webgpu' && stepMs.length > 0) {
         const perStep = stepMs.reduce((n, x) => n + x, 0) / stepMs.length;
         const extrapolated = measured.ms + (STEPS - steps) * perStep;

@@ -301,6 +301,14 @@ test('installPack: a host on another origin supplies a .zoepack; the frame check
     // Every reply, the errors included, went to the host's exact origin.
     for (const m of await received(page)) expect(m.origin).toBe(app);
     await expect(page.frameLocator('#embed').getByTestId('embed-status')).toHaveAttribute('data-state', 'ready');
+
+    // A second visit, now through the frame's service worker: embed.html?… is still the embed (not
+    // the app's page, which frame-ancestors would block), and the pack the host sent is still there.
+    await page.frames().find((f) => f.url().includes('/embed.html'))!.evaluate(async () => void (await navigator.serviceWorker.ready));
+    await page.reload();
+    await expect(page.frameLocator('#embed').getByTestId('embed-status')).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
+    const again = await page.evaluate(async () => (window as unknown as HostWindow).zoetrope.status());
+    expect(again.model).toBe(`${FIXTURE_ID}@0.2.0`);
   } finally {
     updated.cleanup();
   }
