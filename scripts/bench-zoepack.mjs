@@ -10,7 +10,7 @@
 // gives the largest renderer and the browser process (which keeps Blobs).
 // Profiles are on disk (an off-the-record one keeps IndexedDB and OPFS in memory).
 // Prints a table; asserts nothing.
-// Usage: npm run bench:zoepack [-- --mib 128 --port 4198 --blob]
+// Usage: npm run bench:zoepack [-- --mib 128 --port 4198 --blob|--picker]
 
 import { chromium } from '@playwright/test';
 import { createHash, randomBytes } from 'node:crypto';
@@ -29,6 +29,8 @@ const MIB = opt('mib', 128);
 const PORT = opt('port', 4198);
 // --blob hides OPFS, so the export takes its fallback: Blob parts in memory (how it worked before OPFS).
 const BLOB = args.includes('--blob');
+// --picker stands in for the save dialog with an OPFS file, so the export writes through createWritable() on the page.
+const PICKER = args.includes('--picker');
 const SHARD = 32 * 1024 * 1024;
 const ID = 'zoetrope-bench-fixture';
 
@@ -163,11 +165,12 @@ const rows = [];
 try {
   const first = await openProfile();
   // Where showSaveFilePicker exists the export waits on a native dialog; without it, it streams into OPFS and downloads.
-  await first.addInitScript((blob) => {
-    Object.defineProperty(window, 'showSaveFilePicker', { value: undefined, configurable: true });
+  await first.addInitScript(([blob, picker]) => {
+    const stand = async () => (await navigator.storage.getDirectory()).getFileHandle('picked.zoepack', { create: true });
+    Object.defineProperty(window, 'showSaveFilePicker', { value: picker ? stand : undefined, configurable: true });
     // No OPFS: the export falls back to Blob parts.
     if (blob) Object.defineProperty(navigator.storage, 'getDirectory', { value: undefined, configurable: true });
-  }, BLOB);
+  }, [BLOB, PICKER]);
   const a = first.pages()[0] ?? (await first.newPage());
   version = await a.evaluate(() => navigator.userAgent.match(/Chrom(?:e|ium)\/([\d.]+)/)?.[1] ?? '?');
   listen(a);
@@ -227,12 +230,22 @@ try {
     while (!timings.some((t) => t.event === 'export')) await new Promise((r) => setTimeout(r, 50));
   });
   const exp = timings.find((t) => t.event === 'export');
-  rows.push([BLOB ? 'export (IndexedDB → .zoepack Blob parts)' : 'export (IndexedDB → .zoepack file in OPFS)', exp?.bytes, exp?.ms, exportPeak]);
-  const savedAt = performance.now();
-  const savePeak = await peakMemory(a, async () => {
-    await (await downloading).saveAs(packFile);
-  });
-  rows.push(['  then the download, saved to disk', exp?.bytes, performance.now() - savedAt, savePeak]);
+  const how = PICKER ? 'the picked file, createWritable()' : BLOB ? 'Blob parts' : 'file in OPFS';
+  rows.push([`export (IndexedDB → .zoepack ${how})`, exp?.bytes, exp?.ms, exportPeak]);
+  if (PICKER) {
+    // No download: copy the picked file out for the import below.
+    const handle = await a.evaluateHandle(async () => (await (await navigator.storage.getDirectory()).getFileHandle('picked.zoepack')).getFile());
+    const url = await a.evaluate((file) => URL.createObjectURL(file), handle);
+    const got = a.waitForEvent('download', { timeout: 600_000 });
+    await a.evaluate((href) => Object.assign(document.createElement('a'), { href, download: 'picked.zoepack' }).click(), url);
+    await (await got).saveAs(packFile);
+  } else {
+    const savedAt = performance.now();
+    const savePeak = await peakMemory(a, async () => {
+      await (await downloading).saveAs(packFile);
+    });
+    rows.push(['  then the download, saved to disk', exp?.bytes, performance.now() - savedAt, savePeak]);
+  }
   await first.close();
 
   const second = await openProfile();

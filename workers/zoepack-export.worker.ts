@@ -1,9 +1,8 @@
 // Owns writing a .zoepack into a file of the origin private file system from
-// a dedicated worker, through a sync access handle. The handle writes straight
-// to the file from this worker; createWritable() on the page instead sends
-// every piece to the browser process as a Blob, and Chromium 156 there kept
-// about the whole pack in the browser process's memory until the export ended
-// (npm run bench:zoepack). Shards are read from IndexedDB one at a time.
+// a dedicated worker, through a sync access handle: it writes straight to the
+// file from this worker, where createWritable() on the page sends each piece
+// to the browser process as a Blob first. Shards are read from IndexedDB one
+// at a time, so memory holds about one shard (npm run bench:zoepack).
 
 /// <reference lib="webworker" />
 import { toZoetropeError } from '../src/shared/errors';
