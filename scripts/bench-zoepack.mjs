@@ -7,7 +7,8 @@
 // bytes (default 128 MiB) in 32 MiB shards. Memory is read two ways: the
 // page's JS heap (DevTools; it leaves out ArrayBuffer contents) and, on Linux,
 // the resident memory (VmRSS) of each Chromium process, of which the table
-// gives the largest renderer and the browser process (which keeps Blobs).
+// gives the largest renderer, the browser process (which keeps Blobs) and the
+// storage service (IndexedDB).
 // Profiles are on disk (an off-the-record one keeps IndexedDB and OPFS in memory).
 // Prints a table; asserts nothing.
 // Usage: npm run bench:zoepack [-- --mib 128 --port 4198 --blob|--picker]
@@ -118,16 +119,18 @@ function processMemory(/** @type {number} */ root) {
   };
   let renderer = 0;
   let browserRss = 0;
+  let storage = 0;
   for (const pid of parent.keys()) {
     if (!inTree(pid)) continue;
     try {
       const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       if (cmd.includes('--type=renderer')) renderer = Math.max(renderer, rss);
+      else if (cmd.includes('StorageService')) storage = Math.max(storage, rss);
       else if (!cmd.includes('--type=')) browserRss = Math.max(browserRss, rss);
     } catch {}
   }
-  return { renderer, browser: browserRss };
+  return { renderer, browser: browserRss, storage };
 }
 
 /** Polls memory while `work` runs; returns the peaks in bytes. */
@@ -135,11 +138,12 @@ async function peakMemory(/** @type {import('@playwright/test').Page} */ page, /
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const root = browserPid();
-  const peak = { heap: 0, renderer: 0, browser: 0, startRenderer: 0, startBrowser: 0 };
+  const peak = { heap: 0, renderer: 0, browser: 0, storage: 0, startRenderer: 0, startBrowser: 0, startStorage: 0 };
   if (root && existsSync('/proc')) {
     const now = processMemory(root);
     peak.startRenderer = now.renderer;
     peak.startBrowser = now.browser;
+    peak.startStorage = now.storage;
   }
   let running = true;
   const poll = (async () => {
@@ -150,6 +154,7 @@ async function peakMemory(/** @type {import('@playwright/test').Page} */ page, /
         const now = processMemory(root);
         peak.renderer = Math.max(peak.renderer, now.renderer);
         peak.browser = Math.max(peak.browser, now.browser);
+        peak.storage = Math.max(peak.storage, now.storage);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -266,9 +271,10 @@ try {
 }
 
 console.log(`\n.zoepack throughput, ${MIB} MiB TEST FIXTURE pack, Chromium ${version}, on-disk profiles\n`);
-console.log('| what | bytes | time | MB/s | peak JS heap | RSS at start → peak, renderer | RSS at start → peak, browser process |');
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log('| what | bytes | time | MB/s | peak JS heap | RSS at start → peak, renderer | RSS at start → peak, browser process | RSS at start → peak, storage service (IndexedDB) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const [what, bytes, ms, peak] of rows) {
-  const memory = peak === null ? '— | — | —' : `${mb(peak.heap)} MB | ${peak.renderer ? `${mb(peak.startRenderer)} → ${mb(peak.renderer)} MB` : '?'} | ${peak.browser ? `${mb(peak.startBrowser)} → ${mb(peak.browser)} MB` : '?'}`;
+  const span = (/** @type {number} */ start, /** @type {number} */ top) => (top ? `${mb(start)} → ${mb(top)} MB` : '?');
+  const memory = peak === null ? '— | — | — | —' : `${mb(peak.heap)} MB | ${span(peak.startRenderer, peak.renderer)} | ${span(peak.startBrowser, peak.browser)} | ${span(peak.startStorage, peak.storage)}`;
   console.log(`| ${what} | ${mb(bytes)} MB | ${(ms / 1000).toFixed(2)} s | ${(bytes / 1e6 / (ms / 1000)).toFixed(1)} | ${memory} |`);
 }

@@ -77,8 +77,9 @@ export async function exportZoepack(manifest: PackManifest, target: SaveTarget, 
 /** Runs the export worker; resolves with the bytes written, or null where sync access handles are missing. */
 function writeInWorker(manifest: PackManifest, name: string, options: ZoepackWriteOptions): Promise<number | null> {
   const worker = new Worker(new URL('../../workers/zoepack-export.worker.ts', import.meta.url), { type: 'module', name: 'zoetrope-export' });
+  let onAbort = () => {};
   return new Promise<number | null>((resolve, reject) => {
-    const onAbort = () => reject(abortError('The export was cancelled.'));
+    onAbort = () => reject(abortError('The export was cancelled.'));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     worker.onmessage = (event: MessageEvent<ExportReply>) => {
       const reply = event.data;
@@ -90,7 +91,10 @@ function writeInWorker(manifest: PackManifest, name: string, options: ZoepackWri
     worker.onerror = (event) => reject(new ZoetropeError('PackFileError', `The export stopped: ${event.message}`, { reason: 'worker' }));
     const job: ExportJob = { manifest, dir: EXPORT_DIR, name };
     worker.postMessage(job);
-  }).finally(() => worker.terminate());
+  }).finally(() => {
+    options.signal?.removeEventListener('abort', onAbort);
+    worker.terminate();
+  });
 }
 
 /** Removes the temporary export files: at start-up, and a while after a download was handed over. */
