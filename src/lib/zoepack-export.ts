@@ -99,7 +99,8 @@ function writeInWorker(manifest: PackManifest, name: string, options: ZoepackWri
 
 /** Removes the temporary export files: at start-up, and a while after a download was handed over. */
 export async function clearExports(dir?: FileSystemDirectoryHandle | null): Promise<number> {
-  const folder = dir === undefined ? await exportDir() : dir;
+  // At start-up nothing is created: a browser that never exported has no folder to clear.
+  const folder = dir === undefined ? await exportDir(false) : dir;
   if (!folder) return 0;
   let removed = 0;
   for await (const name of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) {
@@ -111,9 +112,9 @@ export async function clearExports(dir?: FileSystemDirectoryHandle | null): Prom
 /** How long to keep a downloaded export: a minute, plus a second per 20 MB for the browser to copy it. */
 export const keepExportMs = (bytes: number) => 60_000 + Math.ceil(bytes / 20e6) * 1000;
 
-async function exportDir(): Promise<FileSystemDirectoryHandle | null> {
+async function exportDir(create = true): Promise<FileSystemDirectoryHandle | null> {
   try {
-    return await (await navigator.storage.getDirectory()).getDirectoryHandle(EXPORT_DIR, { create: true });
+    return await (await navigator.storage.getDirectory()).getDirectoryHandle(EXPORT_DIR, { create });
   } catch {
     return null;
   }
