@@ -36,6 +36,13 @@ export function friendlyError(error: ZoetropeError): FriendlyError {
     title = 'The built-in model was not found.';
     next = 'This copy of Zoetrope has no built-in model pack yet. Build it (see "Build the built-in model" in README.md) and restart the app, or open another pack with ?model=<manifest URL>.';
   }
+  if (error.name === 'DownloadError' && error.details['status'] === 404) {
+    title = 'A piece of the model is missing on the server.';
+    next = 'The pack on the server is incomplete, so trying again will not help: tell whoever publishes it. Pieces already downloaded are kept.';
+  } else if (error.name === 'DownloadError' && (error.details['status'] === 429 || error.details['status'] === 503)) {
+    title = 'The server is too busy to send the model now.';
+    next = 'Wait a minute, then press "Install model" to go on from where it stopped; finished pieces are kept.';
+  }
   let detail = error.message;
   if (error.name === 'StorageQuotaError' && typeof error.details['needed'] === 'number') {
     const free = error.details['free'];
