@@ -36,7 +36,10 @@ export function friendlyError(error: ZoetropeError): FriendlyError {
     title = 'The built-in model was not found.';
     next = 'This copy of Zoetrope has no built-in model pack yet. Build it (see "Build the built-in model" in README.md) and restart the app, or open another pack with ?model=<manifest URL>.';
   }
-  if (error.name === 'DownloadError' && error.details['status'] === 404) {
+  if (error.name === 'DownloadError' && error.details['blockedByPolicy'] === true) {
+    title = `This site does not download models from ${String(error.details['origin'])}.`;
+    next = 'Its publisher chose the hosts it may download from (ZOETROPE_CSP_CONNECT, see README.md "Privacy"). Ask them to add this one, or import the model as a .zoepack file in the Model library.';
+  } else if (error.name === 'DownloadError' && error.details['status'] === 404) {
     title = 'A piece of the model is missing on the server.';
     next = 'The pack on the server is incomplete, so trying again will not help: tell whoever publishes it. Pieces already downloaded are kept.';
   } else if (error.name === 'DownloadError' && (error.details['status'] === 429 || error.details['status'] === 503)) {

@@ -48,10 +48,11 @@ export class PackServer {
   private sent = 0;
   private stayDown = true;
 
-  async start(): Promise<string> {
+  /** `host`: another loopback address (127.0.0.2) makes an origin the app's connect-src does not allow. */
+  async start(host = '127.0.0.1'): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => this.server!.listen(0, host, resolve));
+    return `http://${host}:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
