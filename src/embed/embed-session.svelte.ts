@@ -16,7 +16,7 @@ import { builtInManifestUrl, isSameOrigin } from '../lib/url-settings';
 import { isModelId, type EmbedOptions } from './embed-options';
 import { JobQueue } from './job-queue';
 import type { EmbedState, GenerateRequest, ProgressPhase } from './protocol';
-import { ensureStorage } from './storage-check';
+import { ensureStorage } from '../lib/storage-check';
 
 export interface JobProgress {
   phase: ProgressPhase;
