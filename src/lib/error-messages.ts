@@ -22,6 +22,7 @@ const NEXT: Record<ZoetropeErrorName, [string, string]> = {
   StorageUnavailableError: ['This browser will not let the site store data.', 'Leave private browsing, or allow site data for this page, then reload.'],
   WebGPUUnavailableError: ['WebGPU is not available here.', 'Choose "Automatic" or "WASM" as the backend; both work without a GPU.'],
   BackendError: ['The model could not run on this backend.', 'Try the other backend in Settings, or reload the page.'],
+  DeviceLostError: ['The GPU was reset in the middle of the video, so this video was not finished.', 'The model has been loaded again: press Generate to make it again. If it keeps happening, choose WASM in Settings.'],
   UnsupportedModelError: ['This model needs something this version of Zoetrope cannot do.', 'Use a model pack made for this version, or update Zoetrope.'],
   OptionsError: ['One of the settings is not valid.', 'Fix the field named below and press Generate again.'],
   EncoderUnavailableError: ['This browser cannot make an MP4 video.', 'Use a recent Chrome, Edge or another browser with WebCodecs.'],
