@@ -35,7 +35,7 @@ let deviceLost: string | null = null;
 let lostSignal: Promise<string> = new Promise(() => {});
 
 function deviceLostError(): ZoetropeError {
-  return new ZoetropeError('DeviceLostError', `The GPU device was lost during the job: ${String(deviceLost).replace(/\.$/, "")}.`, { reason: deviceLost });
+  return new ZoetropeError('DeviceLostError', `The GPU device was lost during the job: ${String(deviceLost).replace(/\.$/, '')}.`, { reason: deviceLost });
 }
 
 // Test hook: the e2e tests lose the device on purpose, as a driver reset would
@@ -63,14 +63,14 @@ const engine: EngineApi = {
     }
     await engine.unload();
     const env = await probe();
-    const choice = chooseBackend(request.backend, env);
-    configureRuntime(wasmThreadCount(env));
-
     const record = await getInstallRecord(request.modelKey);
     if (!record) {
       throw new ZoetropeError('ModelNotInstalledError', `The model ${request.modelKey} is not installed in this browser.`, { model: request.modelKey });
     }
     const manifest = record.manifest;
+    // Before any file is read or session made: a GPU too small for the pack is refused (or skipped for WASM) here.
+    const choice = chooseBackend(request.backend, env, manifest.gpuLimits);
+    configureRuntime(wasmThreadCount(env));
     if (manifest.graphs.decoder !== null) {
       throw new ZoetropeError('UnsupportedModelError', 'This model needs a decoder graph, which this version of Zoetrope does not support yet.', { graph: 'decoder' });
     }

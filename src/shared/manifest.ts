@@ -48,6 +48,8 @@ export interface PackManifest {
   tokenizer: { file: string; maxLength: number; padId: number; unkId: number };
   graphs: { textEncoder: string | null; denoiser: string; decoder: string | null };
   vocabulary?: Record<string, string[]>;
+  /** WebGPU limits the pack's graphs need at least (its largest weight buffer); checked before any session is made. */
+  gpuLimits?: { maxBufferSize?: number; maxStorageBufferBindingSize?: number };
   shardSize: number;
   totalBytes: number;
   files: FileEntry[];
@@ -162,6 +164,17 @@ function validateVocabulary(value: unknown): Record<string, string[]> | undefine
   return out;
 }
 
+function validateGpuLimits(value: unknown): PackManifest['gpuLimits'] {
+  if (value === undefined) return undefined;
+  const o = obj(value, 'gpuLimits');
+  const out: NonNullable<PackManifest['gpuLimits']> = {};
+  for (const key of ['maxBufferSize', 'maxStorageBufferBindingSize'] as const) {
+    if (o[key] !== undefined) out[key] = int(o, key, `gpuLimits.${key}`, 1);
+  }
+  for (const key of Object.keys(o)) if (!(key in out)) fail(`gpuLimits.${key}`, 'nothing (known limits: maxBufferSize, maxStorageBufferBindingSize)', o[key]);
+  return out;
+}
+
 /** Validates an untrusted manifest (parsed JSON) and returns it typed; throws ManifestError. */
 export function validateManifest(value: unknown): PackManifest {
   const m = obj(value, 'manifest');
@@ -253,6 +266,8 @@ export function validateManifest(value: unknown): PackManifest {
   if (description !== undefined) manifest.description = description;
   const vocabulary = validateVocabulary(m['vocabulary']);
   if (vocabulary) manifest.vocabulary = vocabulary;
+  const gpuLimits = validateGpuLimits(m['gpuLimits']);
+  if (gpuLimits) manifest.gpuLimits = gpuLimits;
   return manifest;
 }
 
