@@ -5,18 +5,14 @@ import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectValidFixtureVideo, generate, logConsole, waitReady } from './helpers';
-import { FIXTURE_PACK_DIR, makeUpdatedFixturePack, PackServer } from './pack-server';
+import { FIXTURE_PACK_DIR, makeUpdatedFixturePack, type PackServer, startFixtureServer } from './pack-server';
 import { countRows } from './store-facts';
 
 const FIXTURE_BYTES = 505_881;
 let server: PackServer;
 let origin: string;
 
-test.beforeEach(async () => {
-  server = new PackServer();
-  server.packs.set('/p/manifest.json', FIXTURE_PACK_DIR);
-  origin = await server.start();
-});
+test.beforeEach(async () => ({ server, origin } = await startFixtureServer('/p/manifest.json')));
 test.afterEach(async () => server.stop());
 
 const manifestUrl = () => `${origin}/p/manifest.json`;

@@ -6,7 +6,7 @@
 // error shows, and a model never counts as installed with bad data.
 import { expect, test, type Page } from '@playwright/test';
 import { logConsole } from './helpers';
-import { FIXTURE_PACK_DIR, PackServer } from './pack-server';
+import { type PackServer, startFixtureServer } from './pack-server';
 import { storeFacts } from './store-facts';
 
 const FIXTURE_BYTES = 505_881;
@@ -14,11 +14,7 @@ const FIXTURE_KEY = 'zoetrope-fixture-tiny@0.1.0';
 let server: PackServer;
 let origin: string;
 
-test.beforeEach(async () => {
-  server = new PackServer();
-  server.packs.set('/p/manifest.json', FIXTURE_PACK_DIR);
-  origin = await server.start();
-});
+test.beforeEach(async () => ({ server, origin } = await startFixtureServer('/p/manifest.json')));
 test.afterEach(async () => server.stop());
 
 async function startDownload(page: Page): Promise<void> {
@@ -104,29 +100,23 @@ test('HTTP 429 asking for an hour: a clear "server is busy" error at once, resum
   await expectInstalledIntact(page);
 });
 
-test('HTTP 500 on every try: gives up after 4 tries with a clear error, nothing installed', async ({ page }) => {
-  logConsole(page);
-  server.shardFault = { status: 500, count: Infinity };
-  await startDownload(page);
-  const error = page.getByTestId('error').last();
-  await expect(error).toHaveAttribute('data-error-name', 'DownloadError');
-  await expect(error).toContainText('download stopped');
-  await expect(error).toContainText('Tried 4 times');
-  expect(shardRequests()).toHaveLength(4);
-  await expect(page.getByTestId('add-model')).toHaveAttribute('data-phase', 'paused');
-  await expectNotInstalledNothingBad(page);
-});
-
-test('HTTP 404 on a shard: not retried, says the piece is missing on the server, nothing installed', async ({ page }) => {
-  logConsole(page);
-  server.shardFault = { status: 404, count: Infinity };
-  await startDownload(page);
-  const error = page.getByTestId('error').last();
-  await expect(error).toHaveAttribute('data-error-name', 'DownloadError');
-  await expect(error).toContainText('missing on the server');
-  expect(shardRequests()).toHaveLength(1);
-  await expectNotInstalledNothingBad(page);
-});
+const persistent = [
+  { title: 'HTTP 500 on every try: gives up after 4 tries with a clear error, nothing installed', status: 500, says: ['download stopped', 'Tried 4 times'], tries: 4 },
+  { title: 'HTTP 404 on a shard: not retried, says the piece is missing on the server, nothing installed', status: 404, says: ['missing on the server'], tries: 1 },
+];
+for (const c of persistent) {
+  test(c.title, async ({ page }) => {
+    logConsole(page);
+    server.shardFault = { status: c.status, count: Infinity };
+    await startDownload(page);
+    const error = page.getByTestId('error').last();
+    await expect(error).toHaveAttribute('data-error-name', 'DownloadError');
+    for (const text of c.says) await expect(error).toContainText(text);
+    expect(shardRequests()).toHaveLength(c.tries);
+    await expect(page.getByTestId('add-model')).toHaveAttribute('data-phase', 'paused');
+    await expectNotInstalledNothingBad(page);
+  });
+}
 
 test('wrong bytes: IntegrityError after one more try, nothing marked installed; correct bytes then install', async ({ page }) => {
   logConsole(page);

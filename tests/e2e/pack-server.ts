@@ -151,6 +151,13 @@ export class PackServer {
 
 export const FIXTURE_PACK_DIR = 'tests/fixtures/fixture-pack';
 
+/** A started server with the TEST FIXTURE pack at `manifestPath`; the caller stops it. */
+export async function startFixtureServer(manifestPath: string): Promise<{ server: PackServer; origin: string }> {
+  const server = new PackServer();
+  server.packs.set(manifestPath, FIXTURE_PACK_DIR);
+  return { server, origin: await server.start() };
+}
+
 /**
  * Version 0.2.0 of the TEST FIXTURE pack where only tokenizer.json changed
  * (same tokens, other indentation), made with the real pack-model script.
