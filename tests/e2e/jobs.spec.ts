@@ -27,10 +27,12 @@ test('pressing Enter 20 times fast makes one video; clicking the button 20 times
   await page.goto(appUrl('wasm'));
   await waitReady(page);
   await page.getByTestId('prompt').fill('a red ball bouncing on the grass');
-  await page.getByTestId('steps').fill('4');
+  // Long enough (200 steps, several seconds) that all 20 presses land while the first job runs, even on a busy machine.
+  await page.getByTestId('steps').fill('200');
   await page.getByTestId('prompt').focus();
   for (let i = 0; i < 20; i++) await page.keyboard.press('Enter');
-  await expect(page.getByTestId('job')).toBeHidden({ timeout: 60_000 });
+  await expect(page.getByTestId('job-progress')).toContainText(/Step \d+ of 200/);
+  await expect(page.getByTestId('job')).toBeHidden({ timeout: 120_000 });
   await expect(page.getByTestId('result')).toHaveAttribute('data-serial', '1');
   await expect(page.getByTestId('result')).toHaveAttribute('data-checked', 'yes');
   expect(jobs.finished).toBe(1); // The other 19 presses were refused while the job ran.
