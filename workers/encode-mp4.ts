@@ -29,6 +29,8 @@ export async function encodeMp4(
   fps: number,
   onFrame: (done: number) => void,
   preference: VideoCodecName[] = CODEC_PREFERENCE,
+  /** Runs before each frame; a cancel throws AbortError from it, which passes through unchanged. */
+  checkpoint: () => void = () => {},
 ): Promise<EncodedVideo> {
   if (typeof VideoEncoder === 'undefined') {
     throw new ZoetropeError('EncoderUnavailableError', 'This browser has no WebCodecs video encoder.');
@@ -48,6 +50,7 @@ export async function encodeMp4(
   const frameBytes = width * height * 4;
   try {
     for (let i = 0; i < frames.frames; i++) {
+      checkpoint();
       const data = frames.rgba.subarray(i * frameBytes, (i + 1) * frameBytes);
       const sample = new VideoSample(data, {
         format: 'RGBA',
@@ -66,6 +69,7 @@ export async function encodeMp4(
     await output.finalize();
   } catch (error) {
     await output.cancel().catch(() => {});
+    if (error instanceof ZoetropeError && error.name === 'AbortError') throw error;
     throw new ZoetropeError('EncoderUnavailableError', `Encoding the video failed: ${error instanceof Error ? error.message : String(error)}`, { codec });
   }
   const buffer = output.target.buffer;

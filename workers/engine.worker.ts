@@ -150,7 +150,10 @@ const engine: EngineApi = {
       const fps = pipeline.manifest.video.fps;
       emit({ kind: 'encoding', frame: 0, frames: big.frames });
       const codecs = options.videoCodec === 'auto' ? CODEC_PREFERENCE : [options.videoCodec];
-      const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs);
+      // Encoding awaits the encoder between frames, so a cancel message gets in; it is honoured before the next frame.
+      const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs, () => {
+        if (job.cancelled) throw abortError();
+      });
       const encodeMs = performance.now() - encodeStarted;
       emit({ kind: 'done' });
       const result: GenerateResult = {

@@ -1,5 +1,6 @@
 // Cancels a long job between steps (cooperative, through the AbortSignal),
-// then generates again at once with the same loaded engine.
+// then generates again at once with the same loaded engine; and cancels a
+// job while it encodes the MP4 (between frames).
 import { expect, test } from '@playwright/test';
 import { appUrl, expectValidFixtureVideo, generate, logConsole, waitReady } from './helpers';
 
@@ -23,4 +24,31 @@ test('cancel in the middle of a job, then generate again', async ({ page }) => {
 
   const facts = await generate(page, { prompt: 'a blue square moving up at sunset', seed: 5, steps: 3 });
   expectValidFixtureVideo(facts);
+});
+
+test('cancel while the video is being encoded, then generate again', async ({ page }) => {
+  logConsole(page);
+  await page.goto(appUrl('wasm'));
+  await waitReady(page);
+  await page.getByTestId('prompt').fill('a red ball bouncing');
+  await page.getByTestId('steps').fill('2');
+  // Encoding the fixture's 8 frames takes about 50 ms: too short for a click from the test, so the page
+  // itself presses Cancel the moment the progress says "Encoding".
+  await page.evaluate(() => {
+    const observer = new MutationObserver(() => {
+      const text = document.querySelector('[data-testid="job-progress"]')?.textContent ?? '';
+      if (!text.includes('Encoding the video')) return;
+      observer.disconnect();
+      (document.querySelector('[data-testid="generate"]') as HTMLButtonElement).click();
+      document.body.dataset['cancelledAt'] = text;
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  await page.getByTestId('generate').click();
+  await expect(page.locator('body')).toHaveAttribute('data-cancelled-at', /Encoding the video: frame \d of 8/);
+  await expect(page.getByTestId('job')).toBeHidden();
+  await expect(page.getByTestId('result')).toHaveCount(0);
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'ready');
+  expectValidFixtureVideo(await generate(page, { prompt: 'a red ball bouncing', seed: 5, steps: 2 }));
 });
