@@ -91,7 +91,7 @@ try {
         let sum = 0;
         let n = 0;
         for (let i = 0; i < data.length; i += 16) {
-          sum += Math.abs(data[i] - prev[i]) + Math.abs(data[i + 1] - prev[i + 1]) + Math.abs(data[i + 2] - prev[i + 2]);
+          for (let k = 0; k < 3; k++) sum += Math.abs((data[i + k] ?? 0) - (prev[i + k] ?? 0));
           n += 3;
         }
         diffs.push(sum / n);
