@@ -7,7 +7,7 @@
 
 import type { EngineClient } from './engine-client';
 import type { ModelFrames } from '../shared/engine-api';
-import { abortError } from '../shared/errors';
+import { abortError, toZoetropeError } from '../shared/errors';
 import type { Lesson, Scene } from '../shared/lesson';
 import { CONTEXT_FRAMES, clipsNeeded, sceneFrames } from '../shared/lesson-timeline';
 import type { PackManifest } from '../shared/manifest';
@@ -50,7 +50,9 @@ export async function generateLesson(lesson: Lesson, ctx: LessonRunContext): Pro
     try {
       out.push(await generateScene(lesson, lesson.scenes[i]!, i, ctx));
     } catch (e) {
-      ctx.onScene(i, { status: 'failed', message: e instanceof Error ? e.message : String(e) });
+      // A cancel is no failure: the scene goes back to waiting, and the page clears it.
+      const err = toZoetropeError(e);
+      ctx.onScene(i, err.name === 'AbortError' ? { status: 'waiting' } : { status: 'failed', message: err.message });
       throw e;
     }
   }

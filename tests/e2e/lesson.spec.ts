@@ -199,3 +199,25 @@ test('lesson JSON import names the bad field', async ({ page }) => {
   await error.getByText('Details').click();
   await expect(error).toContainText('scenes[0].caption: expected at most 2 lines');
 });
+
+test('a lesson can be cancelled, and the engine is free again', async ({ page }) => {
+  logConsole(page);
+  await page.goto(`${appUrl('wasm')}&view=lesson`);
+  expect(await waitReady(page)).toBe('wasm');
+  await page.getByTestId('template-left-right').click();
+  // Many steps, so that the first scene is still running when Cancel is pressed.
+  await page.getByTestId('lesson-steps').fill('200');
+  await page.getByTestId('lesson-generate').click();
+  await expect(page.getByTestId('scene-state').first()).toHaveText('Generating');
+  await expect(page.getByTestId('scene-progress').first()).toBeVisible();
+  await expect(page.getByTestId('lesson-generate')).toHaveText('Cancel lesson');
+  await page.getByTestId('lesson-generate').click();
+  await expect(page.getByTestId('lesson-job')).toBeHidden({ timeout: 60_000 });
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  await expect(page.getByTestId('lesson-result')).toHaveCount(0);
+  await expect(page.getByTestId('scene-state').first()).toHaveText('');
+  // The Generate screen is free again.
+  await page.getByTestId('nav-generate').click();
+  await page.getByTestId('prompt').fill('a red ball');
+  await expect(page.getByTestId('generate')).toBeEnabled();
+});

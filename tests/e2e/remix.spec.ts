@@ -43,6 +43,12 @@ test('remix: a dropped clip comes back with its settings and identical frames on
   await expect(item).toHaveCount(1);
   await expect(item).toContainText(prompt);
   await expect(item).toContainText('seed 4242 · 2 steps · guidance 4');
+  // The thumbnail plays on keyboard focus, and stops on blur.
+  const thumb = item.locator('video');
+  await item.locator('.thumb').focus();
+  await expect.poll(() => thumb.evaluate((v) => (v as HTMLVideoElement).paused)).toBe(false);
+  await page.getByTestId('remix-pick').focus();
+  await expect.poll(() => thumb.evaluate((v) => (v as HTMLVideoElement).paused)).toBe(true);
 
   // Change the form, then drop the file anywhere on the page.
   await page.getByTestId('nav-generate').click();
@@ -72,4 +78,12 @@ test('remix: a dropped clip comes back with its settings and identical frames on
   });
   await page.locator('main').dispatchEvent('drop', { dataTransfer: plain });
   await expect(page.getByTestId('error')).toHaveAttribute('data-error-name', 'NotZoetropeVideoError');
+
+  // The remixed clip joined the gallery; Delete removes one.
+  await page.getByTestId('nav-gallery').click();
+  await expect(page.getByTestId('gallery-item')).toHaveCount(2);
+  await expect(page.getByTestId('gallery-usage')).toContainText('2 videos');
+  await page.getByTestId('gallery-delete').first().click();
+  await expect(page.getByTestId('gallery-item')).toHaveCount(1);
+  await expect(page.getByTestId('gallery-usage')).toContainText('1 video,');
 });
