@@ -156,7 +156,7 @@ const engine: EngineApi = {
         backend: info.backend,
         framesSha256,
         // The known frames are the caller's own; no need to send them back.
-        options: { ...options, knownFrames: null },
+        options: options.knownFrames ? { ...options, knownFrames: null } : options,
         modelFrames: { rgba: new Uint8Array(out.frames.rgba.buffer), frames: out.frames.frames, width: out.frames.width, height: out.frames.height },
         provenance,
         timings: { textMs: out.textMs, stepMs: out.stepMs, encodeMs, totalMs: performance.now() - started },

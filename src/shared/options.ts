@@ -91,7 +91,8 @@ export function validateGenerateOptions(value: unknown): GenerateOptions {
     previewEvery: previewEvery as number,
     outputShortSide: outputShortSide as number,
     videoCodec: videoCodec as CodecPreference,
-    knownFrames: known as KnownFrames | null,
+    // Only a continuation carries the key, so plain options read as before.
+    ...(known !== null ? { knownFrames: known as KnownFrames } : {}),
   };
 }
 
