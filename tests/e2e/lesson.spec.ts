@@ -5,13 +5,9 @@
 // metadata tags); burned captions seen in the pixels; an edited scene
 // regenerated alone; reload keeps the lesson and the gallery; a dropped
 // lesson MP4 reopens its lesson.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { mkdtemp } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { ALL_FORMATS, BufferSource, EncodedPacketSink, Input } from 'mediabunny';
-import { appUrl, logConsole, waitReady } from './helpers';
+import { appUrl, logConsole, saveDownload, waitReady } from './helpers';
 
 const FPS = 8;
 const CROSSFADE = 4; // 0.5 s at 8 fps
@@ -119,12 +115,7 @@ test('lesson: template, edit, generate, export 720p with captions and provenance
   await expect(page.getByTestId('scene-state')).toHaveText(['Ready', 'Ready', 'Ready']);
 
   // The downloaded file, read back in Node: duration, size, frame count, captions track, provenance tags.
-  const work = await mkdtemp(join(tmpdir(), 'zoetrope-lesson-'));
-  const downloading = page.waitForEvent('download');
-  await page.getByTestId('lesson-download').click();
-  const file = join(work, 'lesson.mp4');
-  await (await downloading).saveAs(file);
-  const bytes = await readFile(file);
+  const { file, bytes } = await saveDownload(page, 'lesson-download', 'lesson.mp4');
   const input = new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS });
   const track = (await input.getPrimaryVideoTrack())!;
   expect([track.displayWidth, track.displayHeight]).toEqual([1280, 720]);

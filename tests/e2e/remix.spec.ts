@@ -3,12 +3,9 @@
 // seed, steps, guidance and prompt (read back in Node with mediabunny); the
 // clip stays in the gallery across a reload; dropping the file on the page
 // restores its settings and makes it again with identical frames.
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ALL_FORMATS, BufferSource, Input } from 'mediabunny';
-import { appUrl, generate, logConsole, waitReady } from './helpers';
+import { appUrl, dataTransferWith, generate, logConsole, saveDownload, waitReady } from './helpers';
 
 test('remix: a dropped clip comes back with its settings and identical frames on the same backend', async ({ page }) => {
   logConsole(page);
@@ -17,12 +14,7 @@ test('remix: a dropped clip comes back with its settings and identical frames on
   const prompt = 'a small purple triangle orbiting in the night sky';
   const first = await generate(page, { prompt, seed: 4242, steps: 2 });
 
-  const work = await mkdtemp(join(tmpdir(), 'zoetrope-remix-'));
-  const downloading = page.waitForEvent('download');
-  await page.getByTestId('download').click();
-  const file = join(work, 'clip.mp4');
-  await (await downloading).saveAs(file);
-  const bytes = await readFile(file);
+  const { bytes } = await saveDownload(page, 'download', 'clip.mp4');
 
   const input = new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS });
   const tags = await input.getMetadataTags();
@@ -54,14 +46,7 @@ test('remix: a dropped clip comes back with its settings and identical frames on
   await page.getByTestId('nav-generate').click();
   await page.getByTestId('prompt').fill('something else');
   await page.getByTestId('seed').fill('1');
-  const dataTransfer = await page.evaluateHandle((b64) => {
-    const raw = atob(b64);
-    const data = new Uint8Array(raw.length);
-    for (let i = 0; i < raw.length; i++) data[i] = raw.charCodeAt(i);
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([data], 'clip.mp4', { type: 'video/mp4' }));
-    return transfer;
-  }, bytes.toString('base64'));
+  const dataTransfer = await dataTransferWith(page, bytes, 'clip.mp4', 'video/mp4');
   await page.locator('main').dispatchEvent('drop', { dataTransfer });
   const status = page.getByTestId('remix-status');
   await expect(status).toHaveAttribute('data-match', 'yes', { timeout: 120_000 });
@@ -71,11 +56,7 @@ test('remix: a dropped clip comes back with its settings and identical frames on
   await expect(page.getByTestId('result')).toHaveAttribute('data-frames-sha256', first.framesSha256);
 
   // A file Zoetrope did not make is refused, by name.
-  const plain = await page.evaluateHandle(() => {
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([new Uint8Array(64)], 'other.mp4', { type: 'video/mp4' }));
-    return transfer;
-  });
+  const plain = await dataTransferWith(page, Buffer.alloc(64), 'other.mp4', 'video/mp4');
   await page.locator('main').dispatchEvent('drop', { dataTransfer: plain });
   await expect(page.getByTestId('error')).toHaveAttribute('data-error-name', 'NotZoetropeVideoError');
 
