@@ -180,7 +180,7 @@ test('lesson: template, edit, generate, export 720p with captions and provenance
   expect(await prompts(page)).toEqual([original[2], original[1], original[0]]);
 });
 
-test('lesson JSON import names the bad field', async ({ page }) => {
+test('lesson JSON import names the bad field; the editor fits a phone', async ({ page }) => {
   logConsole(page);
   await page.goto(`${appUrl('wasm')}&view=lesson`);
   const bad = { title: 'Broken', scenes: [{ prompt: 'a red ball', caption: 'one\ntwo\nthree', duration: 3 }] };
@@ -189,6 +189,12 @@ test('lesson JSON import names the bad field', async ({ page }) => {
   await expect(error).toHaveAttribute('data-error-name', 'LessonFileError');
   await error.getByText('Details').click();
   await expect(error).toContainText('scenes[0].caption: expected at most 2 lines');
+
+  // The editor fits a phone-sized screen: no sideways scrolling at 360 px.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.getByTestId('template-colours-shapes').click();
+  await expect(page.getByTestId('scene')).toHaveCount(5);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
 });
 
 test('a lesson can be cancelled, and the engine is free again', async ({ page }) => {
