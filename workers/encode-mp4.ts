@@ -6,6 +6,7 @@
 import {
   BufferTarget,
   getFirstEncodableVideoCodec,
+  type MetadataTags,
   Mp4OutputFormat,
   Output,
   QUALITY_HIGH,
@@ -29,6 +30,7 @@ export async function encodeMp4(
   fps: number,
   onFrame: (done: number) => void,
   preference: VideoCodecName[] = CODEC_PREFERENCE,
+  tags: MetadataTags | null = null,
 ): Promise<EncodedVideo> {
   if (typeof VideoEncoder === 'undefined') {
     throw new ZoetropeError('EncoderUnavailableError', 'This browser has no WebCodecs video encoder.');
@@ -44,6 +46,7 @@ export async function encodeMp4(
   // frame; one key frame per second keeps seeking cheap on longer clips.
   const source = new VideoSampleSource({ codec, quality: QUALITY_HIGH, keyFrameInterval: 1 });
   output.addVideoTrack(source, { frameRate: fps });
+  if (tags) output.setMetadataTags(tags);
   await output.start();
   const frameBytes = width * height * 4;
   try {
