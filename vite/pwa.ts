@@ -22,7 +22,8 @@ export function offlineShell() {
       icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
     },
     workbox: {
-      globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,webmanifest}'],
+      // woff2: the lesson captions' bundled font.
+      globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,webmanifest,woff2}'],
       globIgnores: ['models/**'],
       // ORT's wasm runtime is about 27 MB.
       maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,

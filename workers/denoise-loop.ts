@@ -18,6 +18,27 @@ export interface DenoiseRequest {
   guidance: number;
   shift: number;
   previewEvery: number;
+  /** Known clean values (x0) re-imposed at every step, RePaint-style; null for none. */
+  known?: KnownRegion | null;
+}
+
+/** Clean sample values for some positions of the sample (the rest are free). */
+export interface KnownRegion {
+  /** Same length as one batch row; only positions inside `ranges` are read. */
+  x0: Float32Array;
+  /** [start, end) ranges of sample positions that are known. */
+  ranges: [number, number][];
+}
+
+/**
+ * The rectified-flow forward process at time t for the known positions:
+ * x_t = (1 - t) x0 + t eps, with eps the job's own starting noise, so the
+ * known part stays on the same trajectory the sampler is following.
+ */
+export function imposeKnown(sample: Float32Array, known: KnownRegion, noise: Float32Array, t: number): void {
+  for (const [start, end] of known.ranges) {
+    for (let i = start; i < end; i++) sample[i] = (1 - t) * known.x0[i]! + t * noise[i]!;
+  }
 }
 
 export interface DenoiseHooks {
@@ -54,12 +75,15 @@ export async function denoiseStep(
 
 export async function denoise(request: DenoiseRequest, velocityFn: VelocityFn, hooks: DenoiseHooks): Promise<Float32Array> {
   const sample = gaussianNoise(request.seed, request.sampleSize);
+  const known = request.known ?? null;
+  const noise = known ? sample.slice() : sample;
   const ts = timesteps(request.steps, request.shift);
   const scratch = createScratch(request.sampleSize);
   const before = new Float32Array(request.sampleSize);
   for (let i = 0; i < request.steps; i++) {
     await hooks.checkpoint();
     const t = ts[i]!;
+    if (known) imposeKnown(sample, known, noise, t);
     const wantPreview = request.previewEvery > 0 && ((i + 1) % request.previewEvery === 0 || i === 0) && i + 1 < request.steps;
     if (wantPreview) before.set(sample);
     const started = performance.now();
@@ -72,5 +96,7 @@ export async function denoise(request: DenoiseRequest, velocityFn: VelocityFn, h
     }
     hooks.onStep(i + 1, request.steps, stepMs, preview);
   }
+  // At t = 0 the known frames come back exactly (up to float rounding).
+  if (known) imposeKnown(sample, known, noise, 0);
   return sample;
 }

@@ -6,6 +6,7 @@
 import {
   BufferTarget,
   getFirstEncodableVideoCodec,
+  type MetadataTags,
   Mp4OutputFormat,
   Output,
   QUALITY_HIGH,
@@ -29,6 +30,7 @@ export async function encodeMp4(
   fps: number,
   onFrame: (done: number) => void,
   preference: VideoCodecName[] = CODEC_PREFERENCE,
+  tags: MetadataTags | null = null,
   /** Runs before each frame; a cancel throws AbortError from it, which passes through unchanged. */
   checkpoint: () => void = () => {},
 ): Promise<EncodedVideo> {
@@ -46,6 +48,7 @@ export async function encodeMp4(
   // frame; one key frame per second keeps seeking cheap on longer clips.
   const source = new VideoSampleSource({ codec, quality: QUALITY_HIGH, keyFrameInterval: 1 });
   output.addVideoTrack(source, { frameRate: fps });
+  if (tags) output.setMetadataTags(tags);
   await output.start();
   const frameBytes = width * height * 4;
   try {

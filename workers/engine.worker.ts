@@ -21,6 +21,7 @@ import { configureRuntime, createSession, destroyWebGpuDevice, deviceLoss, runti
 import { Pipeline } from './pipeline';
 import { createPromptTokenizer } from './tokenize';
 import { wordLevelVocabulary } from '../src/shared/prompt-words';
+import { GENERATOR, provenanceTags, type Provenance } from '../src/shared/provenance';
 import { outputSize, resizeFrames } from './upscale';
 
 installErrorTransfer();
@@ -150,8 +151,21 @@ const engine: EngineApi = {
       const fps = pipeline.manifest.video.fps;
       emit({ kind: 'encoding', frame: 0, frames: big.frames });
       const codecs = options.videoCodec === 'auto' ? CODEC_PREFERENCE : [options.videoCodec];
+      const m = pipeline.manifest;
+      const provenance: Provenance = {
+        zoetrope: 1,
+        generator: GENERATOR,
+        kind: 'clip',
+        model: info.modelKey,
+        modelHash: m.files.find((f) => f.path === m.graphs.denoiser)?.sha256 ?? '',
+        backend: info.backend,
+        steps: options.steps,
+        guidance: options.guidance,
+        clips: [{ prompt: options.prompt, seed: options.seed, framesSha256 }],
+      };
+      const tags = provenanceTags(provenance, options.prompt);
       // Encoding awaits the encoder between frames, so a cancel message gets in; it is honoured before the next frame.
-      const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs, () => {
+      const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs, tags, () => {
         if (job.cancelled) throw abortError();
       });
       const encodeMs = performance.now() - encodeStarted;
@@ -166,10 +180,13 @@ const engine: EngineApi = {
         fps,
         backend: info.backend,
         framesSha256,
-        options,
+        // The known frames are the caller's own; no need to send them back.
+        options: options.knownFrames ? { ...options, knownFrames: null } : options,
+        modelFrames: { rgba: new Uint8Array(out.frames.rgba.buffer), frames: out.frames.frames, width: out.frames.width, height: out.frames.height },
+        provenance,
         timings: { textMs: out.textMs, stepMs: out.stepMs, encodeMs, totalMs: performance.now() - started },
       };
-      return Comlink.transfer(result, [result.mp4.buffer]);
+      return Comlink.transfer(result, [result.mp4.buffer, result.modelFrames.rgba.buffer]);
     } catch (error) {
       // A run on a lost device fails with whatever ORT says (often before the
       // device's lost promise settles): give that promise a moment, then name the cause.

@@ -7,7 +7,7 @@ import type { PackManifest } from '../src/shared/manifest';
 import type { GenerateOptions } from '../src/shared/options';
 import type { PreviewFrames } from '../src/shared/progress';
 import { denoise } from './denoise-loop';
-import { sampleToRgba, type RgbaFrames } from './frames';
+import { knownRegion, sampleToRgba, type RgbaFrames } from './frames';
 import type { FeedTensor, ModelSession, OutputTensor } from './ort-runtime';
 import type { PromptTokenizer } from './tokenize';
 
@@ -40,6 +40,14 @@ export class Pipeline {
   async release(): Promise<void> {
     await this.textEncoder?.release();
     await this.denoiser.release();
+  }
+
+  private known(rgba: Uint8Array, frames: number) {
+    try {
+      return knownRegion(rgba, frames, this.manifest.sample.shape);
+    } catch (e) {
+      throw new ZoetropeError('OptionsError', `knownFrames: ${e instanceof Error ? e.message : String(e)}.`, { field: 'knownFrames' });
+    }
   }
 
   async run(options: GenerateOptions, hooks: PipelineHooks): Promise<PipelineOutput> {
@@ -77,6 +85,7 @@ export class Pipeline {
         guidance: options.guidance,
         shift: this.manifest.scheduler.shift,
         previewEvery: options.previewEvery,
+        known: options.knownFrames ? this.known(options.knownFrames.rgba, options.knownFrames.frames) : null,
       },
       async (batch, t) => {
         timestep.fill(t);

@@ -28,6 +28,8 @@ const NEXT: Record<ZoetropeErrorName, [string, string]> = {
   EncoderUnavailableError: ['This browser cannot make an MP4 video.', 'Use a recent Chrome, Edge or another browser with WebCodecs.'],
   EngineCrashedError: ['The engine stopped unexpectedly (the tab may have run out of memory).', 'Press Generate again; the model will be loaded again.'],
   AbortError: ['Cancelled.', 'Press Generate when you are ready.'],
+  LessonFileError: ['This lesson file cannot be used, so nothing was imported.', 'Check the field named below, or export the lesson again from Zoetrope.'],
+  NotZoetropeVideoError: ['This video was not made by Zoetrope (or its settings were removed), so it cannot be remixed.', 'Drop an MP4 that Zoetrope made and that was not re-encoded by another program.'],
   ProtocolError: ['The embedding page sent a message Zoetrope does not understand.', 'Whoever runs the page should check the message against the protocol in README.md ("Embedding"); the detail names the field.'],
 };
 

@@ -23,6 +23,8 @@ export const ERROR_NAMES = [
   'EngineCrashedError',
   'AbortError',
   'ProtocolError',
+  'LessonFileError',
+  'NotZoetropeVideoError',
 ] as const;
 
 export type ZoetropeErrorName = (typeof ERROR_NAMES)[number];

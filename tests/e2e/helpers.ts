@@ -79,3 +79,31 @@ export function expectValidFixtureVideo(facts: ResultFacts): void {
   expect([facts.decodedWidth, facts.decodedHeight]).toEqual([256, 256]);
   expect(facts.framesSha256).toMatch(/^[0-9a-f]{64}$/);
 }
+
+/** Clicks a download link and saves the file into a fresh temporary folder; returns its path and bytes. */
+export async function saveDownload(page: Page, testId: string, name: string): Promise<{ file: string; bytes: Buffer }> {
+  const { mkdtemp, readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const work = await mkdtemp(join(tmpdir(), 'zoetrope-e2e-'));
+  const downloading = page.waitForEvent('download');
+  await page.getByTestId(testId).click();
+  const file = join(work, name);
+  await (await downloading).saveAs(file);
+  return { file, bytes: await readFile(file) };
+}
+
+/** A DataTransfer in the page holding one file, for dispatched drop events. */
+export async function dataTransferWith(page: Page, bytes: Buffer, name: string, type = '') {
+  return page.evaluateHandle(
+    ({ b64, name, type }) => {
+      const raw = atob(b64);
+      const data = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) data[i] = raw.charCodeAt(i);
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([data], name, { type }));
+      return transfer;
+    },
+    { b64: bytes.toString('base64'), name, type },
+  );
+}
