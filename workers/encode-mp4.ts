@@ -31,6 +31,8 @@ export async function encodeMp4(
   onFrame: (done: number) => void,
   preference: VideoCodecName[] = CODEC_PREFERENCE,
   tags: MetadataTags | null = null,
+  /** Runs before each frame; a cancel throws AbortError from it, which passes through unchanged. */
+  checkpoint: () => void = () => {},
 ): Promise<EncodedVideo> {
   if (typeof VideoEncoder === 'undefined') {
     throw new ZoetropeError('EncoderUnavailableError', 'This browser has no WebCodecs video encoder.');
@@ -51,6 +53,7 @@ export async function encodeMp4(
   const frameBytes = width * height * 4;
   try {
     for (let i = 0; i < frames.frames; i++) {
+      checkpoint();
       const data = frames.rgba.subarray(i * frameBytes, (i + 1) * frameBytes);
       const sample = new VideoSample(data, {
         format: 'RGBA',
@@ -69,6 +72,7 @@ export async function encodeMp4(
     await output.finalize();
   } catch (error) {
     await output.cancel().catch(() => {});
+    if (error instanceof ZoetropeError && error.name === 'AbortError') throw error;
     throw new ZoetropeError('EncoderUnavailableError', `Encoding the video failed: ${error instanceof Error ? error.message : String(error)}`, { codec });
   }
   const buffer = output.target.buffer;

@@ -1,7 +1,9 @@
 // Owns the engine worker: it implements EngineApi (src/shared/engine-api.ts)
 // and exposes it with comlink. One model is loaded at a time and one job runs
 // at a time; cancel() sets a flag that the loop checks between steps, so the
-// sessions survive a cancel and the next job starts at once.
+// sessions survive a cancel and the next job starts at once. A lost WebGPU
+// device fails the job with DeviceLostError; ORT keeps that dead device for
+// the worker's life, so the client then starts a fresh worker and loads again.
 
 import * as Comlink from 'comlink';
 import type { EngineApi, EnvironmentReport, GenerateResult, LoadedModel, LoadRequest, ProgressCallback } from '../src/shared/engine-api';
@@ -15,7 +17,7 @@ import { chooseBackend, wasmThreadCount } from './backend-choice';
 import { CODEC_PREFERENCE, encodeMp4 } from './encode-mp4';
 import { rgbaToRgb } from './frames';
 import { probeEnvironment } from './environment-probe';
-import { configureRuntime, createSession, runtimeThreads, type ModelSession } from './ort-runtime';
+import { configureRuntime, createSession, destroyWebGpuDevice, deviceLoss, runtimeThreads, type ModelSession } from './ort-runtime';
 import { Pipeline } from './pipeline';
 import { createPromptTokenizer } from './tokenize';
 import { wordLevelVocabulary } from '../src/shared/prompt-words';
@@ -28,6 +30,20 @@ let environment: Promise<EnvironmentReport> | null = null;
 let loaded: { pipeline: Pipeline; info: LoadedModel } | null = null;
 let running: { jobId: string; cancelled: boolean } | null = null;
 const cancelledEarly = new Set<string>();
+/** Set when the WebGPU device under the loaded sessions is lost. */
+let deviceLost: string | null = null;
+/** Resolves when that device is lost; never for WASM. */
+let lostSignal: Promise<string> = new Promise(() => {});
+
+function deviceLostError(): ZoetropeError {
+  return new ZoetropeError('DeviceLostError', `The GPU device was lost during the job: ${String(deviceLost).replace(/\.$/, '')}.`, { reason: deviceLost });
+}
+
+// Test hook: the e2e tests lose the device on purpose, as a driver reset would
+// (any page of this origin could already do worse; nothing else listens here).
+new BroadcastChannel('zoetrope-test-hooks').onmessage = (event: MessageEvent) => {
+  if (event.data === 'destroy-gpu-device' && loaded?.info.backend === 'webgpu') void destroyWebGpuDevice();
+};
 
 function probe(): Promise<EnvironmentReport> {
   return (environment ??= probeEnvironment());
@@ -42,19 +58,20 @@ const engine: EngineApi = {
 
   async load(request: LoadRequest, onProgress: ProgressCallback): Promise<LoadedModel> {
     if (running) throw new ZoetropeError('BackendError', 'A video is being generated; cancel it before loading a model.');
+    if (deviceLost) throw deviceLostError(); // This worker's ORT is bound to the dead device.
     if (loaded?.info.modelKey === request.modelKey && (request.backend === 'auto' || request.backend === loaded.info.backend)) {
       return loaded.info;
     }
     await engine.unload();
     const env = await probe();
-    const choice = chooseBackend(request.backend, env);
-    configureRuntime(wasmThreadCount(env));
-
     const record = await getInstallRecord(request.modelKey);
     if (!record) {
       throw new ZoetropeError('ModelNotInstalledError', `The model ${request.modelKey} is not installed in this browser.`, { model: request.modelKey });
     }
     const manifest = record.manifest;
+    // Before any file is read or session made: a GPU too small for the pack is refused (or skipped for WASM) here.
+    const choice = chooseBackend(request.backend, env, manifest.gpuLimits);
+    configureRuntime(wasmThreadCount(env));
     if (manifest.graphs.decoder !== null) {
       throw new ZoetropeError('UnsupportedModelError', 'This model needs a decoder graph, which this version of Zoetrope does not support yet.', { graph: 'decoder' });
     }
@@ -83,6 +100,10 @@ const engine: EngineApi = {
       onProgress({ kind: 'loading', stage: 'sessions', done: 1, total: graphCount });
     }
     const denoiser = await createSession(bytes.get(manifest.graphs.denoiser)!, choice.backend, 'denoiser');
+    if (choice.backend === 'webgpu') {
+      lostSignal = (await deviceLoss()).lost;
+      void lostSignal.then((message) => (deviceLost = message));
+    }
     onProgress({ kind: 'loading', stage: 'sessions', done: graphCount, total: graphCount });
     const sessionMs = performance.now() - sessionStarted;
 
@@ -114,6 +135,7 @@ const engine: EngineApi = {
       const out = await pipeline.run(options, {
         checkpoint: async () => {
           await yieldToEvents();
+          if (deviceLost) throw deviceLostError();
           if (job.cancelled) throw abortError();
         },
         onText: () => emit({ kind: 'text' }),
@@ -142,7 +164,10 @@ const engine: EngineApi = {
         clips: [{ prompt: options.prompt, seed: options.seed, framesSha256 }],
       };
       const tags = provenanceTags(provenance, options.prompt);
-      const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs, tags);
+      // Encoding awaits the encoder between frames, so a cancel message gets in; it is honoured before the next frame.
+      const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs, tags, () => {
+        if (job.cancelled) throw abortError();
+      });
       const encodeMs = performance.now() - encodeStarted;
       emit({ kind: 'done' });
       const result: GenerateResult = {
@@ -162,6 +187,15 @@ const engine: EngineApi = {
         timings: { textMs: out.textMs, stepMs: out.stepMs, encodeMs, totalMs: performance.now() - started },
       };
       return Comlink.transfer(result, [result.mp4.buffer, result.modelFrames.rgba.buffer]);
+    } catch (error) {
+      // A run on a lost device fails with whatever ORT says (often before the
+      // device's lost promise settles): give that promise a moment, then name the cause.
+      if (info.backend === 'webgpu') await Promise.race([lostSignal, new Promise((resolve) => setTimeout(resolve, 1000))]);
+      if (deviceLost) {
+        loaded = null;
+        throw deviceLostError();
+      }
+      throw error;
     } finally {
       running = null;
     }

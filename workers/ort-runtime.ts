@@ -98,6 +98,23 @@ export async function createSession(bytes: Uint8Array, backend: Backend, label: 
   };
 }
 
+/**
+ * Resolves, with the browser's reason, if the WebGPU device ORT created is
+ * lost (a driver reset, another tab taking the GPU, or destroy()). ORT binds
+ * that device for the life of this worker, so after a loss the engine needs a
+ * new worker.
+ */
+export async function deviceLoss(): Promise<{ lost: Promise<string> }> {
+  const device = await ort.env.webgpu.device;
+  // Wrapped in an object: an async function would otherwise wait for the loss itself.
+  return { lost: device.lost.then((info) => info.message || info.reason || 'the device was lost') };
+}
+
+/** Test hook (see engine.worker.ts): destroys ORT's WebGPU device, as a driver reset would lose it. */
+export async function destroyWebGpuDevice(): Promise<void> {
+  (await ort.env.webgpu.device).destroy();
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

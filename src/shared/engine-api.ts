@@ -7,11 +7,19 @@ import type { EngineProgress } from './progress';
 import type { PromptVocabulary } from './prompt-words';
 import type { Provenance } from './provenance';
 
+/** The adapter limits a pack may declare a need for (manifest `gpuLimits`). */
+export interface GpuLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
 export interface AdapterSummary {
   vendor: string;
   architecture: string;
   description: string;
   isFallbackAdapter: boolean;
+  /** The adapter's own limits (what ORT asks the device for); absent when unknown. */
+  limits?: GpuLimits;
 }
 
 export interface EnvironmentReport {

@@ -16,6 +16,7 @@ export const ERROR_NAMES = [
   'PackFileError',
   'WebGPUUnavailableError',
   'BackendError',
+  'DeviceLostError',
   'UnsupportedModelError',
   'OptionsError',
   'EncoderUnavailableError',
