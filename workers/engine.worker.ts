@@ -3,6 +3,8 @@
 // at a time; cancel() sets a flag that the loop checks between steps, so the
 // sessions survive a cancel and the next job starts at once.
 
+// First, so that it counts every GPUBuffer ORT creates.
+import { gpuMemory, resetGpuPeak } from './gpu-memory';
 import * as Comlink from 'comlink';
 import type { EngineApi, EnvironmentReport, GenerateResult, LoadedModel, LoadRequest, ProgressCallback } from '../src/shared/engine-api';
 import { installErrorTransfer } from '../src/shared/comlink-errors';
@@ -102,6 +104,7 @@ const engine: EngineApi = {
       wasmThreads: runtime.threads,
       tuning,
       runtime: { version: runtime.version, wasmFile: runtime.wasmFile },
+      gpuBytes: choice.backend === 'webgpu' ? (gpuMemory()?.liveBytes ?? null) : null,
       readMs,
       sessionMs,
       promptVocabulary: wordLevelVocabulary(tokenizerJson, manifest.tokenizer.maxLength),
@@ -119,6 +122,7 @@ const engine: EngineApi = {
     running = job;
     const { pipeline, info } = loaded;
     const started = performance.now();
+    resetGpuPeak();
     const emit = (event: EngineProgress) => onProgress(event);
     try {
       const out = await pipeline.run(options, {
@@ -167,6 +171,7 @@ const engine: EngineApi = {
           framesMs,
           encodeMs,
           totalMs: performance.now() - started,
+          gpuPeakBytes: info.backend === 'webgpu' ? (gpuMemory()?.peakBytes ?? null) : null,
         },
       };
       return Comlink.transfer(result, [result.mp4.buffer]);

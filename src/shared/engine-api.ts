@@ -46,6 +46,8 @@ export interface LoadedModel {
   tuning: EngineTuning;
   /** onnxruntime-web's version and the wasm file the backend runs on. */
   runtime: { version: string; wasmFile: string };
+  /** WebGPU: bytes in GPUBuffers once the sessions exist (weights, mostly); null on WASM. */
+  gpuBytes: number | null;
   readMs: number;
   sessionMs: number;
   /** The words the model's tokenizer knows, for the prompt check; null for subword tokenizers. */
@@ -69,6 +71,8 @@ export interface GenerateTimings {
   /** Upscaling and MP4 encoding (streamed or not, see EngineTuning.streamEncode). */
   encodeMs: number;
   totalMs: number;
+  /** WebGPU: the most bytes in GPUBuffers at once during the job; null on WASM. */
+  gpuPeakBytes: number | null;
 }
 
 export interface GenerateResult {
