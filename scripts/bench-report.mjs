@@ -29,9 +29,8 @@ export function printReport(results) {
   console.log(`load average ${meta.machine.loadAverage.start.map((/** @type {number} */ x) => x.toFixed(1)).join('/')} at the start; COOP ${meta.servedHeaders.coop}, COEP ${meta.servedHeaders.coep}\n`);
 
   const cols = ['wasm', 'wasm-1t', 'webgpu'].filter((k) => c[k]);
-  const node = (/** @type {number} */ threads) => n?.[`node-int8-${threads}t`];
-  const torch = n?.pytorch?.threads?.[String(meta.machine.cores)] ?? n?.pytorch?.threads?.['1'];
-  const nativeLoop = n?.[`node-fp32-${meta.machine.cores}t`]?.loopMs ?? node(meta.machine.cores)?.loopMs;
+  const torchThreads = String(meta.machine.cores);
+  const torch = n?.pytorch?.threads?.[torchThreads];
   /** Whole clip at the pack's steps; WebGPU ran fewer and is extrapolated from its step median. */
   const whole = (/** @type {any} */ r, /** @type {number} */ x) => x + (steps - r.steps) * r.stepMs;
   const extra = (/** @type {any} */ r) => (r.steps < steps ? ` (extrapolated from ${r.steps} step${r.steps > 1 ? 's' : ''})` : '');
@@ -41,14 +40,16 @@ export function printReport(results) {
     ['session creation, text encoder + denoiser', ...cols.map((k) => ms(c[k].sessionMs))],
     ['text encoding (inside ORT)', ...cols.map((k) => `${ms(c[k].textMs)} (${ms(c[k].textOrtMs)})`)],
     ['one denoising step, batch 2 with CFG, median (inside ORT)', ...cols.map((k) => `${ms(c[k].stepMs)} (${ms(c[k].stepOrtMs)})`)],
-    ['… ratio to onnxruntime-node int8, same threads', ...cols.map((k) => (c[k].backend === 'wasm' ? ratio(c[k].stepOrtMs, node(c[k].threads)?.stepMs) : ratio(c[k].stepOrtMs, node(meta.machine.cores)?.stepMs)))],
-    ['… ratio to PyTorch eager', ...cols.map((k) => ratio(c[k].stepOrtMs, torch?.step_ms))],
+    ['onnxruntime-node on the int8 graph / its fp32 fold, same threads, timed right after', ...cols.map((k) => `${ms(c[k].native?.int8)} / ${ms(c[k].native?.fp32)} (${c[k].native?.threads} threads)`)],
+    ['… browser / native int8 graph', ...cols.map((k) => ratio(c[k].stepOrtMs, c[k].native?.int8))],
+    ['… browser / native fp32 (the same arithmetic as WASM)', ...cols.map((k) => ratio(c[k].stepOrtMs, c[k].native?.fp32))],
+    [`… browser / PyTorch eager, ${torchThreads} threads (${ms(torch?.step_ms)}, timed at the start)`, ...cols.map((k) => ratio(c[k].stepOrtMs, torch?.step_ms))],
     ['decoding', ...cols.map(() => 'n/a (the pack has no decoder graph)')],
     ['samples to frames + hash', ...cols.map((k) => ms(c[k].framesMs))],
     [`upscale + MP4 encoding of ${frames} frames (fps, × real time)`, ...cols.map((k) => `${ms(c[k].encodeMs)} (${encodeFps(c[k]).toFixed(0)} fps, ${(encodeFps(c[k]) / meta.pack.fps).toFixed(1)}×)`)],
     [`prompt to MP4, ${steps} steps, cold (first job after the page loads)`, ...cols.map((k) => ms(whole(c[k], c[k].coldMs)) + extra(c[k]))],
     [`prompt to MP4, ${steps} steps, warm (median)`, ...cols.map((k) => ms(whole(c[k], c[k].warmMs)) + extra(c[k]))],
-    ['… ratio to onnxruntime-node fp32 prompt-to-latents, all cores', ...cols.map((k) => ratio(whole(c[k], c[k].warmMs), nativeLoop))],
+    [`… ratio to onnxruntime-node fp32, same threads, ${steps} steps (timed right after)`, ...cols.map((k) => ratio(whole(c[k], c[k].warmMs), steps * (c[k].native?.fp32 ?? NaN)))],
     ['pipeline overhead (not inside ORT), share of warm', ...cols.map((k) => `${(c[k].overhead * 100).toFixed(1)}%`)],
     ['peak JS heap: page + workers (engine worker) / main thread (DevTools)', ...cols.map((k) => `${mb(c[k].peakJsHeap)} (${mb(c[k].peakWorkerJsHeap)}) / ${mb(c[k].memory.heap)}`)],
     ['GPU buffers: after load / peak in a job', ...cols.map((k) => (c[k].backend === 'webgpu' ? `${mb(c[k].gpuBytes)} / ${mb(c[k].gpuPeakBytes)}` : '—'))],
@@ -60,9 +61,8 @@ export function printReport(results) {
   console.log('\nOptimisations, before → after in this run (ratio > 1: the optimisation is faster)\n');
   /** @type {string[][]} */
   const opt = [];
-  const pair = (/** @type {string} */ before, /** @type {string} */ what, /** @type {(r: any) => number} */ f, /** @type {string} */ label) => {
-    const b = c[before];
-    const a = b && c[b.base];
+  const pair = (/** @type {string} */ before, /** @type {string} */ what, /** @type {(r: any) => number} */ f, /** @type {string} */ label, reverse = false) => {
+    const [b, a] = reverse ? [c[c[before]?.base], c[before]] : [c[before], c[c[before]?.base]];
     if (a) opt.push([what, label, ms(f(b)), ms(f(a)), ratio(f(b), f(a))]);
   };
   pair('wasm-asyncify', 'plain WASM build instead of Asyncify', (r) => r.stepMs, 'denoising step');
@@ -70,6 +70,8 @@ export function printReport(results) {
   pair('wasm-asyncify', 'plain WASM build instead of Asyncify', (r) => r.sessionMs, 'session creation');
   pair('webgpu-cpu-latents', 'latents stay on the GPU', (r) => r.stepMs, 'denoising step');
   pair('webgpu-cpu-latents', 'latents stay on the GPU', (r) => r.warmMs, `prompt to MP4, ${c['webgpu']?.steps} step(s), warm`);
+  pair('wasm-dyn', 'dynamic int8 denoiser (not shipped)', (r) => r.stepMs, 'denoising step', true);
+  pair('wasm-dyn', 'dynamic int8 denoiser (not shipped)', (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`, true);
   pair('wasm-batch-encode', 'frames streamed into the encoder', (r) => r.encodeMs, 'upscale + encode');
   table(['optimisation', 'what', 'before', 'after', 'before / after'], opt);
   const same = (/** @type {string} */ k) => c[k] && c[c[k].base] && c[k].framesSha256.every((/** @type {string} */ h) => c[c[k].base].framesSha256.includes(h));
@@ -77,6 +79,10 @@ export function printReport(results) {
   console.log(`\nSame frames before and after: GPU latents ${c['webgpu-cpu-latents'] ? same('webgpu-cpu-latents') : '—'}; Asyncify ${same('wasm-asyncify')}`);
 
   if (!n) return;
+  const dyn = (/** @type {string} */ k) => c[k]?.native && `${ms(c[k].native.int8)} → ${ms(c[k].native.dyn)} (${ratio(c[k].native.int8, c[k].native.dyn)})`;
+  console.log(`\nDynamic int8 (scripts/quantize-dynamic.py) instead of the shipped weight-only int8, onnxruntime-node step, paired: ${cols.filter((k) => c[k].backend === 'wasm').map((k) => `${c[k].threads} thread(s) ${dyn(k)}`).join('; ')}`);
+  const gd = n.goldenDiff ?? {};
+  console.log(`onnxruntime-node's max |velocity − golden| (PyTorch, int8-rounded weights; golden tolerance 1e-3, which WASM meets): shipped int8 ${gd.int8?.toFixed(4)}, fp32 fold ${gd.fp32?.toFixed(4)}, dynamic int8 ${gd.dyn?.toFixed(4)}`);
   console.log('\nNative references on the same graphs (median of 5 calls, batch 2)\n');
   /** @type {string[][]} */
   const nat = [];

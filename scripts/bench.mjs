@@ -18,11 +18,13 @@
 // Usage: npm run bench [-- --model builtin|fixture --steps 0 --webgpu-steps 1 --runs 2 --port 4192 --no-webgpu --no-native --only wasm,webgpu]
 
 import { chromium } from '@playwright/test';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import os from 'node:os';
 import { build, preview } from 'vite';
 import { MARKER, peakMemory } from './bench-memory.mjs';
-import { median, nativeReferences } from './bench-native.mjs';
+import { median, nativeProbe, nativeReferences, runPython } from './bench-native.mjs';
 import { printReport } from './bench-report.mjs';
 
 const args = process.argv.slice(2);
@@ -49,7 +51,7 @@ const CORES = os.cpus().length;
  * The browser configurations. `base` names the "after" configuration that a
  * "before" one is compared with; `steps` is kept small where only another
  * stage differs.
- * @type {{ name: string, backend: 'wasm' | 'webgpu', query: string, steps: number, runs: number, label: string, base?: string }[]}
+ * @type {{ name: string, backend: 'wasm' | 'webgpu', query: string, steps: number, runs: number, label: string, base?: string, model?: string }[]}
  */
 const ALL_CONFIGS = [
   { name: 'wasm', backend: 'wasm', query: '', steps: STEPS, runs: RUNS, label: `WASM, ${CORES} threads` },
@@ -67,7 +69,15 @@ const ALL_CONFIGS = [
 const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : null;
 const CONFIGS = ALL_CONFIGS.filter((c) => !only || only.includes(c.name));
 
-process.env['ZOETROPE_EXTRA_PACKS'] = 'tests/fixtures/fixture-pack';
+const NATIVE = !args.includes('--no-native');
+// scripts/bench-pytorch.py knows the built-in model only.
+const python = NATIVE && modelArg === 'builtin' ? runPython(PACK.dir, manifest, [...new Set([1, CORES])], 5) : null;
+const probe = NATIVE ? await nativeProbe({ dir: PACK.dir, manifest, variants: python?.variants ?? {}, threads: [...new Set([1, CORES])] }) : null;
+
+// The dynamic-int8 rewrite as a pack of its own (a bench variant, never shipped), so the browser runs it too.
+const DYN_DIR = python?.variants['dyn'] ? dynamicPack(python.variants['dyn']) : null;
+if (DYN_DIR && (!only || only.includes('wasm-dyn'))) CONFIGS.push({ name: 'wasm-dyn', backend: 'wasm', query: '', steps: STEPS, runs: RUNS, label: 'WASM, dynamic int8 denoiser (bench variant)', base: 'wasm', model: `/models/${manifest.id}-dyn/manifest.json` });
+process.env['ZOETROPE_EXTRA_PACKS'] = ['tests/fixtures/fixture-pack', DYN_DIR].filter(Boolean).join(',');
 await build({ logLevel: 'warn' });
 const server = await preview({ preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
 const origin = `http://127.0.0.1:${PORT}`;
@@ -96,6 +106,25 @@ const next = (event, from) => {
   if (!found) throw new Error(`the app logged no "${event}" timing`);
   return found;
 };
+
+/** A copy of the pack whose denoiser is `denoiser`, id `<id>-dyn`, in a temporary folder. @param {Buffer} denoiser */
+function dynamicPack(denoiser) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'zoetrope-bench-pack-'));
+  mkdirSync(join(dir, 'shards'));
+  const sha256 = createHash('sha256').update(denoiser).digest('hex');
+  const files = manifest.files.map((/** @type {any} */ f) => {
+    if (f.path !== manifest.graphs.denoiser) {
+      for (const s of f.shards) cpSync(join(PACK.dir, 'shards', s.sha256), join(dir, 'shards', s.sha256));
+      return f;
+    }
+    writeFileSync(join(dir, 'shards', sha256), denoiser);
+    return { ...f, size: denoiser.byteLength, sha256, shards: [{ sha256, size: denoiser.byteLength }] };
+  });
+  const totalBytes = files.reduce((/** @type {number} */ a, /** @type {any} */ f) => a + f.size, 0);
+  const variant = { ...manifest, id: `${manifest.id}-dyn`, name: `${manifest.name} (bench variant: dynamic int8)`, files, totalBytes, shardSize: Math.max(manifest.shardSize, denoiser.byteLength) };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(variant, null, 1));
+  return dir;
+}
 
 /**
  * JS heap of the page and its workers (measureUserAgentSpecificMemory), or
@@ -158,7 +187,7 @@ try {
     /** @type {Record<string, any>} */
     const r = { label: config.label, backend: config.backend, steps: config.steps, base: config.base ?? null, runs: [], jsHeap: [] };
     const peak = await peakMemory(page, async () => {
-      await page.goto(`${origin}/?model=${encodeURIComponent(PACK.url)}&backend=${config.backend}${config.query}`);
+      await page.goto(`${origin}/?model=${encodeURIComponent(config.model ?? PACK.url)}&backend=${config.backend}${config.query}`);
       await page.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 600_000 });
       r.crossOriginIsolated = await page.evaluate(() => self.crossOriginIsolated);
       r.load = next('load', from);
@@ -169,6 +198,11 @@ try {
       }
     });
     r.memory = peak;
+    // Native steps timed right after this configuration, under the same load (see nativeProbe).
+    if (probe) {
+      const threads = config.backend === 'wasm' ? r.load.threads : CORES;
+      r.native = { threads, int8: await probe.step('int8', threads), fp32: await probe.step('fp32', threads), dyn: await probe.step('dyn', threads) };
+    }
     results.configs[config.name] = summarise(r);
     console.log(`done: ${config.label}`);
     await page.close();
@@ -179,8 +213,14 @@ try {
   await new Promise((resolve) => server.httpServer.close(resolve));
 }
 
-if (!args.includes('--no-native')) {
-  results.native = await nativeReferences({ dir: PACK.dir, manifest, steps: STEPS, threads: CORES, runs: 5 });
+if (NATIVE && python) {
+  results.native = await nativeReferences({ dir: PACK.dir, manifest, steps: STEPS, threads: CORES, runs: 5, variants: python.variants });
+  results.native.pytorch = python.pytorch;
+  results.native.missing = { ...results.native.missing, ...python.missing };
+  if (probe) {
+    // onnxruntime-node's error against the golden step, per graph (the browser's WASM matches it to 1e-3: tests/unit/golden-step.test.ts).
+    results.native.goldenDiff = Object.fromEntries(await Promise.all(['int8', 'fp32', 'dyn'].map(async (v) => [v, await probe.goldenDiff(v, 1)])));
+  }
 }
 
 /** Per-configuration figures: cold is the first job after the page loads, warm the median of the others. @param {Record<string, any>} r */
@@ -226,7 +266,7 @@ results.meta = {
   command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
   machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: CORES, memoryGB: +(os.totalmem() / 1e9).toFixed(1), os: `${os.type()} ${os.release()}`, loadAverage: { start: loadStart, end: os.loadavg() } },
   browser: `Chromium ${chromiumVersion}`,
-  versions: { node: process.version, onnxruntimeWeb: results.configs.wasm?.load?.runtime?.version ?? null, onnxruntimeNode: results.native?.ortNodeVersion ?? null, torch: results.native?.pytorch?.torch ?? null },
+  versions: { node: process.version, onnxruntimeWeb: results.configs.wasm?.load?.runtime?.version ?? null, onnxruntimeNode: probe?.version ?? results.native?.ortNodeVersion ?? null, torch: results.native?.pytorch?.torch ?? null },
   pack: { id: manifest.id, version: manifest.version, bytes: manifest.totalBytes, frames: manifest.video.frames, fps: manifest.video.fps, defaultSteps: manifest.scheduler.defaultSteps },
   servedHeaders: { coop: headers['cross-origin-opener-policy'] ?? null, coep: headers['cross-origin-embedder-policy'] ?? null },
   settings: { steps: STEPS, webgpuSteps: WEBGPU_STEPS, warmRuns: RUNS },

@@ -123,10 +123,16 @@ export async function createSession(bytes: Uint8Array, request: SessionRequest, 
     'gpuBuffer' in feed
       ? ort.Tensor.fromGpuBuffer(feed.gpuBuffer, { dataType: 'float32', dims: feed.dims })
       : new ort.Tensor(feed.type, feed.data, feed.dims);
-  const timedRun = async (feeds: OrtModule.InferenceSession.FeedsType, fetches?: OrtModule.InferenceSession.FetchesType) => {
+  const timedRun = async (
+    feeds: OrtModule.InferenceSession.FeedsType,
+    fetches?: OrtModule.InferenceSession.FetchesType,
+    settle?: () => Promise<unknown>,
+  ) => {
     const started = performance.now();
     try {
-      return fetches ? await session.run(feeds, fetches) : await session.run(feeds);
+      const out = fetches ? await session.run(feeds, fetches) : await session.run(feeds);
+      await settle?.();
+      return out;
     } catch (error) {
       throw new ZoetropeError('BackendError', `The ${label} failed on ${backend}: ${errorText(error)}`, { backend, graph: label });
     } finally {
@@ -159,7 +165,9 @@ export async function createSession(bytes: Uint8Array, request: SessionRequest, 
       const tensors: Record<string, OrtModule.Tensor> = {};
       for (const [name, feed] of Object.entries(feeds)) tensors[name] = toTensor(feed);
       // A pre-bound output: ORT writes the velocity into our buffer, which the step kernel reads.
-      await timedRun(tensors, { [output.name]: toTensor(output.gpu) });
+      // session.run resolves once ORT's commands are submitted; waiting for the GPU to finish them
+      // keeps the step timings true and lets a cancel land between steps instead of after all of them.
+      await timedRun(tensors, { [output.name]: toTensor(output.gpu) }, () => device.queue.onSubmittedWorkDone());
     },
     async release() {
       await session.release();
