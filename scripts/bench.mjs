@@ -128,9 +128,9 @@ function dynamicPack(denoiser) {
 
 /**
  * JS heap of the page and its workers (measureUserAgentSpecificMemory), or
- * null where it does not answer: it never does while ORT's WASM thread pool
- * exists (those workers block in Atomics.wait), so with threads the table
- * falls back to the main thread's heap from the DevTools protocol.
+ * null where it does not answer within 5 s (seen on WebGPU pages, and at
+ * times while ORT's WASM thread pool blocks in Atomics.wait); the table then
+ * still has the main thread's heap from the DevTools protocol.
  */
 async function jsMemory(/** @type {import('@playwright/test').Page} */ page) {
   return page.evaluate(async () => {
