@@ -58,11 +58,12 @@ export function printReport(results) {
   console.log(`Install from the app's own origin, fresh profile: ${(meta.pack.bytes / MB).toFixed(2)} MB in ${ms(results.install.ms)}, ${(meta.pack.bytes / MB / (results.install.ms / 1000)).toFixed(1)} MB/s\n`);
   table(['stage', ...cols.map((k) => c[k].label)], rows);
 
-  console.log('\nOptimisations, before → after in this run (ratio > 1: the optimisation is faster; load-normalised: each side divided by the native fp32 step timed right after it)\n');
+  console.log('\nOptimisations, before → after in this run, the two sides interleaved job by job (ratio > 1: the optimisation is faster; load-normalised: each side divided by the native fp32 step timed right after it)\n');
   /** @type {string[][]} */
   const opt = [];
   const pair = (/** @type {string} */ before, /** @type {string} */ what, /** @type {(r: any) => number} */ f, /** @type {string} */ label, reverse = false) => {
-    const [b, a] = reverse ? [c[c[before]?.base], c[before]] : [c[before], c[c[before]?.base]];
+    // The base as measured interleaved with the "before" configuration (pairedBase), job by job.
+    const [b, a] = reverse ? [c[before]?.pairedBase, c[before]] : [c[before], c[before]?.pairedBase];
     // Each configuration divided by the native step timed right after it: the load on a shared machine drifts between configurations.
     const norm = (/** @type {any} */ r) => f(r) / (r.native?.fp32 ?? NaN);
     if (a && b) opt.push([what, label, ms(f(b)), ms(f(a)), ratio(f(b), f(a)), ratio(norm(b), norm(a))]);
@@ -76,7 +77,7 @@ export function printReport(results) {
   pair('wasm-dyn', 'dynamic int8 denoiser (not shipped)', (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`, true);
   pair('wasm-batch-encode', 'frames streamed into the encoder', (r) => r.encodeMs, 'upscale + encode');
   table(['optimisation', 'what', 'before', 'after', 'before / after', 'the same, load-normalised'], opt);
-  const same = (/** @type {string} */ k) => c[k] && c[c[k].base] && c[k].framesSha256.every((/** @type {string} */ h) => c[c[k].base].framesSha256.includes(h));
+  const same = (/** @type {string} */ k) => c[k]?.pairedBase && c[k].framesSha256.every((/** @type {string} */ h) => c[k].pairedBase.framesSha256.includes(h));
   console.log('\n"—" for page + workers: measureUserAgentSpecificMemory did not answer within 5 s (seen on WebGPU pages, and at times while ORT\'s WASM thread pool blocks in Atomics.wait).');
   console.log(`\nSame frames before and after: GPU latents ${c['webgpu-cpu-latents'] ? same('webgpu-cpu-latents') : '—'}; Asyncify ${same('wasm-asyncify')}`);
 

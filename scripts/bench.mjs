@@ -12,7 +12,8 @@
 //    here: few steps, whole clips extrapolated and labelled so).
 //  - Optimisations, each measured before/after in the same run by turning its
 //    tuning knob off (src/shared/engine-tuning.ts): plain WASM build vs
-//    Asyncify, latents on the GPU vs round trips, streamed vs batch encoding.
+//    Asyncify, latents on the GPU vs round trips, streamed vs batch encoding;
+//    the two sides run interleaved, job by job, on two pages.
 //  - Native: scripts/bench-native.mjs (onnxruntime-node, fp32, PyTorch).
 // The app reports its own figures as "[zoetrope:timing]" console lines.
 // Usage: npm run bench [-- --model builtin|fixture --steps 0 --webgpu-steps 1 --runs 2 --port 4192 --no-webgpu --no-native --only wasm,webgpu]
@@ -182,30 +183,48 @@ try {
   results.install = next('install', 0);
   await first.close();
   for (const config of CONFIGS) {
-    const page = await open();
-    const from = timings.length;
-    /** @type {Record<string, any>} */
-    const r = { label: config.label, backend: config.backend, steps: config.steps, base: config.base ?? null, runs: [], jsHeap: [] };
-    const peak = await peakMemory(page, async () => {
-      await page.goto(`${origin}/?model=${encodeURIComponent(config.model ?? PACK.url)}&backend=${config.backend}${config.query}`);
-      await page.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 600_000 });
-      r.crossOriginIsolated = await page.evaluate(() => self.crossOriginIsolated);
-      r.load = next('load', from);
-      r.jsHeap.push(await jsMemory(page));
-      for (let run = 0; run <= config.runs; run++) {
-        r.runs.push(await generate(page, config.steps, 1000 + run));
+    // A "before" configuration runs interleaved with a fresh page of its base, job by job, so that
+    // both sides see the same load: on a shared machine a load that drifts over minutes would
+    // otherwise decide the ratio. Main configurations run alone, so their memory is theirs.
+    const base = CONFIGS.find((c) => c.name === config.base);
+    const group = base ? [{ ...base, steps: config.steps, runs: config.runs }, config] : [config];
+    /** @type {import('@playwright/test').Page[]} */
+    const pages = [];
+    for (let i = 0; i < group.length; i++) pages.push(await open());
+    /** @type {Record<string, any>[]} */
+    const records = group.map((c) => ({ label: c.label, backend: c.backend, steps: c.steps, base: config.base ?? null, runs: [], jsHeap: [] }));
+    const peak = await peakMemory(/** @type {import('@playwright/test').Page} */ (pages[0]), async () => {
+      for (const [i, c] of group.entries()) {
+        const page = /** @type {import('@playwright/test').Page} */ (pages[i]);
+        const r = /** @type {Record<string, any>} */ (records[i]);
+        const from = timings.length;
+        await page.goto(`${origin}/?model=${encodeURIComponent(c.model ?? PACK.url)}&backend=${c.backend}${c.query}`);
+        await page.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 600_000 });
+        r.crossOriginIsolated = await page.evaluate(() => self.crossOriginIsolated);
+        r.load = next('load', from);
         r.jsHeap.push(await jsMemory(page));
       }
+      for (let run = 0; run <= config.runs; run++) {
+        for (const [i, page] of pages.entries()) {
+          records[i]?.runs.push(await generate(page, config.steps, 1000 + run));
+          records[i]?.jsHeap.push(await jsMemory(page));
+        }
+      }
     });
-    r.memory = peak;
-    // Native steps timed right after this configuration, under the same load (see nativeProbe).
-    if (probe) {
-      const threads = config.backend === 'wasm' ? r.load.threads : CORES;
-      r.native = { threads, int8: await probe.step('int8', threads), fp32: await probe.step('fp32', threads), dyn: await probe.step('dyn', threads) };
+    for (const r of records) {
+      r.memory = peak;
+      // Native steps timed right after this configuration, under the same load (see nativeProbe).
+      if (probe) {
+        const threads = r.backend === 'wasm' ? r.load.threads : CORES;
+        r.native = { threads, int8: await probe.step('int8', threads), fp32: await probe.step('fp32', threads), dyn: await probe.step('dyn', threads) };
+      }
     }
-    results.configs[config.name] = summarise(r);
+    const [first, second] = records;
+    results.configs[config.name] = summarise(/** @type {Record<string, any>} */ (second ?? first));
+    // The base as measured beside this configuration: the "after" of its before/after.
+    if (second) results.configs[config.name].pairedBase = summarise(/** @type {Record<string, any>} */ (first));
     console.log(`done: ${config.label}`);
-    await page.close();
+    for (const page of pages) await page.close();
   }
   await context.close();
 } finally {
