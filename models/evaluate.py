@@ -51,7 +51,7 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
     return np.clip(np.rint((x.permute(1, 2, 3, 0).numpy() + 1) * 127.5), 0, 255).astype(np.uint8)
 
 
-def sample_torch(weights, items, steps, guidance, batch):
+def sample_torch(weights, items, steps, guidance, batch, shift=1.0):
     from train import load_ema
     from zoetrope.model import Denoiser, TextEncoder
     blob = torch.load(weights, map_location="cpu")
@@ -67,7 +67,7 @@ def sample_torch(weights, items, steps, guidance, batch):
         ids = torch.tensor([tok.encode(it["prompt"]) for it in chunk])
         noise = torch.stack([torch.from_numpy(mulberry32_gaussian(it["seed"], int(np.prod(shape)))).reshape(shape)
                              for it in chunk])
-        out = sample(te, dn, ids, torch.zeros_like(ids), noise, steps, guidance)
+        out = sample(te, dn, ids, torch.zeros_like(ids), noise, steps, guidance, shift)
         clips += [to_uint8(x) for x in out]
     return clips, blob.get("meta", {})
 
@@ -78,6 +78,7 @@ def main():
     ap.add_argument("--n", type=int, default=24)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--guidance", type=float, default=4.0)
+    ap.add_argument("--shift", type=float, default=1.0, help="timestep shift (the manifest's scheduler.shift)")
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--write-prompts")
@@ -108,14 +109,14 @@ def main():
         source = f"ONNX clips {args.clips}"
     else:
         items = eval_set(args.n)
-        clips, meta = sample_torch(args.weights, items, args.steps, args.guidance, args.batch)
+        clips, meta = sample_torch(args.weights, items, args.steps, args.guidance, args.batch, args.shift)
         source = f"PyTorch sampling of {args.weights} ({meta})"
     scenes = [it["scene"] for it in items]
     model = score(clips, scenes)
     rng = np.random.default_rng(0)
     ceiling = score([world.render(world.Scene(**s), rng) for s in scenes], scenes)
     chance = score(clips, [scenes[i] for i in rng.permutation(len(scenes))])
-    print(f"{source}: {len(items)} held-out prompts, {args.steps} steps, guidance {args.guidance}, "
+    print(f"{source}: {len(items)} held-out prompts, {args.steps} steps, guidance {args.guidance}, shift {args.shift}, "
           f"{time.time() - t0:.0f} s")
     print(f"{'attribute':<12}{'model':>8}{'ceiling':>9}{'chance':>8}")
     for a in (*ATTRS, "all", "stable"):

@@ -91,7 +91,7 @@ function middleware(root: string): Connect.NextHandleFunction {
     if (isPack) {
       res.setHeader('Access-Control-Allow-Origin', '*');
       // Without this a cross-origin page cannot read Content-Range, so it cannot resume inside a shard.
-      res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length');
+      res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Retry-After');
     }
     // These responses bypass Vite's own header middleware; the ORT glue also
     // starts the WASM thread workers, which must be isolated like the page.

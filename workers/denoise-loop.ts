@@ -20,6 +20,27 @@ export interface DenoiseRequest {
   guidance: number;
   shift: number;
   previewEvery: number;
+  /** Known clean values (x0) re-imposed at every step, RePaint-style; null for none. */
+  known?: KnownRegion | null;
+}
+
+/** Clean sample values for some positions of the sample (the rest are free). */
+export interface KnownRegion {
+  /** Same length as one batch row; only positions inside `ranges` are read. */
+  x0: Float32Array;
+  /** [start, end) ranges of sample positions that are known. */
+  ranges: [number, number][];
+}
+
+/**
+ * The rectified-flow forward process at time t for the known positions:
+ * x_t = (1 - t) x0 + t eps, with eps the job's own starting noise, so the
+ * known part stays on the same trajectory the sampler is following.
+ */
+export function imposeKnown(sample: Float32Array, known: KnownRegion, noise: Float32Array, t: number): void {
+  for (const [start, end] of known.ranges) {
+    for (let i = start; i < end; i++) sample[i] = (1 - t) * known.x0[i]! + t * noise[i]!;
+  }
 }
 
 export interface DenoiseHooks {
@@ -37,6 +58,8 @@ export interface Stepper {
   finish(): Promise<Float32Array>;
   /** Frees what the stepper holds (GPU buffers); called after finish() and after a cancel. */
   release(): void;
+  /** The live sample, when the latents are on the CPU (known frames are imposed on it). */
+  cpuSample?: () => Float32Array;
 }
 
 export interface StepScratch {
@@ -83,23 +106,39 @@ export function cpuStepper(velocityFn: VelocityFn, sampleSize: number): Stepper 
       return sample;
     },
     release() {},
+    cpuSample: () => sample,
   };
 }
 
-export async function denoise(request: DenoiseRequest, stepper: Stepper, hooks: DenoiseHooks): Promise<Float32Array> {
+/**
+ * The loop. `stepper` holds the latents (a bare velocity function means the
+ * CPU stepper). Known frames are re-imposed on the CPU sample before every
+ * step, so a request with `known` needs latents on the CPU.
+ */
+export async function denoise(request: DenoiseRequest, stepper: Stepper | VelocityFn, hooks: DenoiseHooks): Promise<Float32Array> {
+  const steps = typeof stepper === 'function' ? cpuStepper(stepper, request.sampleSize) : stepper;
+  const known = request.known ?? null;
   try {
-    await stepper.start(gaussianNoise(request.seed, request.sampleSize));
+    if (known && !steps.cpuSample) throw new Error('known frames need the latents on the CPU');
+    const initial = gaussianNoise(request.seed, request.sampleSize);
+    const noise = known ? initial.slice() : initial;
+    await steps.start(initial);
     const ts = timesteps(request.steps, request.shift);
     for (let i = 0; i < request.steps; i++) {
       await hooks.checkpoint();
+      const t = ts[i]!;
+      if (known) imposeKnown(steps.cpuSample!(), known, noise, t);
       const wantPreview = request.previewEvery > 0 && ((i + 1) % request.previewEvery === 0 || i === 0) && i + 1 < request.steps;
       const preview = wantPreview ? new Float32Array(request.sampleSize) : null;
       const started = performance.now();
-      await stepper.step(ts[i]!, ts[i + 1]!, request.guidance, preview);
+      await steps.step(t, ts[i + 1]!, request.guidance, preview);
       hooks.onStep(i + 1, request.steps, performance.now() - started, preview);
     }
-    return await stepper.finish();
+    const sample = await steps.finish();
+    // At t = 0 the known frames come back exactly (up to float rounding).
+    if (known) imposeKnown(sample, known, noise, 0);
+    return sample;
   } finally {
-    stepper.release();
+    steps.release();
   }
 }

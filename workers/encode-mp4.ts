@@ -9,6 +9,7 @@
 import {
   BufferTarget,
   getFirstEncodableVideoCodec,
+  type MetadataTags,
   Mp4OutputFormat,
   Output,
   QUALITY_HIGH,
@@ -46,6 +47,9 @@ export async function encodeMp4(
   fps: number,
   onFrame: (done: number) => void,
   preference: VideoCodecName[] = CODEC_PREFERENCE,
+  tags: MetadataTags | null = null,
+  /** Runs before each frame; a cancel throws AbortError from it, which passes through unchanged. */
+  checkpoint: () => void = () => {},
 ): Promise<EncodedVideo> {
   if (typeof VideoEncoder === 'undefined') {
     throw new ZoetropeError('EncoderUnavailableError', 'This browser has no WebCodecs video encoder.');
@@ -61,9 +65,11 @@ export async function encodeMp4(
   // frame; one key frame per second keeps seeking cheap on longer clips.
   const source = new VideoSampleSource({ codec, quality: QUALITY_HIGH, keyFrameInterval: 1 });
   output.addVideoTrack(source, { frameRate: fps });
+  if (tags) output.setMetadataTags(tags);
   await output.start();
   try {
     for (let i = 0; i < frames.frames; i++) {
+      checkpoint();
       const data = frames.frame(i);
       const sample = new VideoSample(data, {
         format: 'RGBA',
@@ -82,6 +88,7 @@ export async function encodeMp4(
     await output.finalize();
   } catch (error) {
     await output.cancel().catch(() => {});
+    if (error instanceof ZoetropeError && error.name === 'AbortError') throw error;
     throw new ZoetropeError('EncoderUnavailableError', `Encoding the video failed: ${error instanceof Error ? error.message : String(error)}`, { codec });
   }
   const buffer = output.target.buffer;

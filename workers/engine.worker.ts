@@ -1,7 +1,9 @@
 // Owns the engine worker: it implements EngineApi (src/shared/engine-api.ts)
 // and exposes it with comlink. One model is loaded at a time and one job runs
 // at a time; cancel() sets a flag that the loop checks between steps, so the
-// sessions survive a cancel and the next job starts at once.
+// sessions survive a cancel and the next job starts at once. A lost WebGPU
+// device fails the job with DeviceLostError; ORT keeps that dead device for
+// the worker's life, so the client then starts a fresh worker and loads again.
 
 // First, so that it counts every GPUBuffer ORT creates.
 import { gpuMemory, resetGpuPeak } from './gpu-memory';
@@ -18,10 +20,11 @@ import { CODEC_PREFERENCE, encodeMp4, framesInMemory } from './encode-mp4';
 import { validateTuning } from '../src/shared/engine-tuning';
 import { rgbaToRgb } from './frames';
 import { probeEnvironment } from './environment-probe';
-import { createSession, runtimeInfo, type ModelSession, type SessionRequest } from './ort-runtime';
+import { createSession, destroyWebGpuDevice, deviceLoss, runtimeInfo, type ModelSession, type SessionRequest } from './ort-runtime';
 import { Pipeline } from './pipeline';
 import { createPromptTokenizer } from './tokenize';
 import { wordLevelVocabulary } from '../src/shared/prompt-words';
+import { GENERATOR, provenanceTags, type Provenance } from '../src/shared/provenance';
 import { outputSize, resizedFrameStream, resizeFrames } from './upscale';
 
 installErrorTransfer();
@@ -30,6 +33,20 @@ let environment: Promise<EnvironmentReport> | null = null;
 let loaded: { pipeline: Pipeline; info: LoadedModel; key: string } | null = null;
 let running: { jobId: string; cancelled: boolean } | null = null;
 const cancelledEarly = new Set<string>();
+/** Set when the WebGPU device under the loaded sessions is lost. */
+let deviceLost: string | null = null;
+/** Resolves when that device is lost; never for WASM. */
+let lostSignal: Promise<string> = new Promise(() => {});
+
+function deviceLostError(): ZoetropeError {
+  return new ZoetropeError('DeviceLostError', `The GPU device was lost during the job: ${String(deviceLost).replace(/\.$/, '')}.`, { reason: deviceLost });
+}
+
+// Test hook: the e2e tests lose the device on purpose, as a driver reset would
+// (any page of this origin could already do worse; nothing else listens here).
+new BroadcastChannel('zoetrope-test-hooks').onmessage = (event: MessageEvent) => {
+  if (event.data === 'destroy-gpu-device' && loaded?.info.backend === 'webgpu') void destroyWebGpuDevice();
+};
 
 function probe(): Promise<EnvironmentReport> {
   return (environment ??= probeEnvironment());
@@ -44,6 +61,7 @@ const engine: EngineApi = {
 
   async load(request: LoadRequest, onProgress: ProgressCallback): Promise<LoadedModel> {
     if (running) throw new ZoetropeError('BackendError', 'A video is being generated; cancel it before loading a model.');
+    if (deviceLost) throw deviceLostError(); // This worker's ORT is bound to the dead device.
     const tuning = validateTuning(request.tuning);
     const key = JSON.stringify(tuning);
     if (loaded?.info.modelKey === request.modelKey && loaded.key === key && (request.backend === 'auto' || request.backend === loaded.info.backend)) {
@@ -51,19 +69,20 @@ const engine: EngineApi = {
     }
     await engine.unload();
     const env = await probe();
-    const choice = chooseBackend(request.backend, env);
-    // ORT reads the thread count once per runtime build, when it first initialises.
-    const sessionRequest: SessionRequest = {
-      backend: choice.backend,
-      wasmRuntime: tuning.wasmRuntime,
-      threads: Math.min(tuning.threads ?? Infinity, wasmThreadCount(env)),
-    };
 
     const record = await getInstallRecord(request.modelKey);
     if (!record) {
       throw new ZoetropeError('ModelNotInstalledError', `The model ${request.modelKey} is not installed in this browser.`, { model: request.modelKey });
     }
     const manifest = record.manifest;
+    // Before any file is read or session made: a GPU too small for the pack is refused (or skipped for WASM) here.
+    const choice = chooseBackend(request.backend, env, manifest.gpuLimits);
+    // ORT reads the thread count once per runtime build, when it first initialises.
+    const sessionRequest: SessionRequest = {
+      backend: choice.backend,
+      wasmRuntime: tuning.wasmRuntime,
+      threads: Math.min(tuning.threads ?? Infinity, wasmThreadCount(env)),
+    };
     if (manifest.graphs.decoder !== null) {
       throw new ZoetropeError('UnsupportedModelError', 'This model needs a decoder graph, which this version of Zoetrope does not support yet.', { graph: 'decoder' });
     }
@@ -92,6 +111,10 @@ const engine: EngineApi = {
       onProgress({ kind: 'loading', stage: 'sessions', done: 1, total: graphCount });
     }
     const denoiser = await createSession(bytes.get(manifest.graphs.denoiser)!, sessionRequest, 'denoiser');
+    if (choice.backend === 'webgpu') {
+      lostSignal = (await deviceLoss()).lost;
+      void lostSignal.then((message) => (deviceLost = message));
+    }
     onProgress({ kind: 'loading', stage: 'sessions', done: graphCount, total: graphCount });
     const sessionMs = performance.now() - sessionStarted;
 
@@ -128,6 +151,7 @@ const engine: EngineApi = {
       const out = await pipeline.run(options, {
         checkpoint: async () => {
           await yieldToEvents();
+          if (deviceLost) throw deviceLostError();
           if (job.cancelled) throw abortError();
         },
         onText: () => emit({ kind: 'text' }),
@@ -148,7 +172,23 @@ const engine: EngineApi = {
       const fps = pipeline.manifest.video.fps;
       emit({ kind: 'encoding', frame: 0, frames: big.frames });
       const codecs = options.videoCodec === 'auto' ? CODEC_PREFERENCE : [options.videoCodec];
-      const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs);
+      const m = pipeline.manifest;
+      const provenance: Provenance = {
+        zoetrope: 1,
+        generator: GENERATOR,
+        kind: 'clip',
+        model: info.modelKey,
+        modelHash: m.files.find((f) => f.path === m.graphs.denoiser)?.sha256 ?? '',
+        backend: info.backend,
+        steps: options.steps,
+        guidance: options.guidance,
+        clips: [{ prompt: options.prompt, seed: options.seed, framesSha256 }],
+      };
+      const tags = provenanceTags(provenance, options.prompt);
+      // Encoding awaits the encoder between frames, so a cancel message gets in; it is honoured before the next frame.
+      const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs, tags, () => {
+        if (job.cancelled) throw abortError();
+      });
       const encodeMs = performance.now() - encodeStarted;
       emit({ kind: 'done' });
       const result: GenerateResult = {
@@ -161,7 +201,10 @@ const engine: EngineApi = {
         fps,
         backend: info.backend,
         framesSha256,
-        options,
+        // The known frames are the caller's own; no need to send them back.
+        options: options.knownFrames ? { ...options, knownFrames: null } : options,
+        modelFrames: { rgba: new Uint8Array(out.frames.rgba.buffer), frames: out.frames.frames, width: out.frames.width, height: out.frames.height },
+        provenance,
         timings: {
           textMs: out.textMs,
           textOrtMs: out.textOrtMs,
@@ -174,7 +217,16 @@ const engine: EngineApi = {
           gpuPeakBytes: info.backend === 'webgpu' ? (gpuMemory()?.peakBytes ?? null) : null,
         },
       };
-      return Comlink.transfer(result, [result.mp4.buffer]);
+      return Comlink.transfer(result, [result.mp4.buffer, result.modelFrames.rgba.buffer]);
+    } catch (error) {
+      // A run on a lost device fails with whatever ORT says (often before the
+      // device's lost promise settles): give that promise a moment, then name the cause.
+      if (info.backend === 'webgpu') await Promise.race([lostSignal, new Promise((resolve) => setTimeout(resolve, 1000))]);
+      if (deviceLost) {
+        loaded = null;
+        throw deviceLostError();
+      }
+      throw error;
     } finally {
       running = null;
     }

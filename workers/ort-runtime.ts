@@ -176,6 +176,30 @@ export async function createSession(bytes: Uint8Array, request: SessionRequest, 
   return api;
 }
 
+/**
+ * Resolves, with the browser's reason, if the WebGPU device ORT created is
+ * lost (a driver reset, another tab taking the GPU, or destroy()). ORT binds
+ * that device for the life of this worker, so after a loss the engine needs a
+ * new worker.
+ */
+export async function deviceLoss(): Promise<{ lost: Promise<string> }> {
+  const device = await webgpuDevice();
+  // Wrapped in an object: an async function would otherwise wait for the loss itself.
+  return { lost: device.lost.then((info) => info.message || info.reason || 'the device was lost') };
+}
+
+/** Test hook (see engine.worker.ts): destroys ORT's WebGPU device, as a driver reset would lose it. */
+export async function destroyWebGpuDevice(): Promise<void> {
+  (await webgpuDevice()).destroy();
+}
+
+/** The device of the WebGPU bundle (loaded by the first WebGPU session). */
+async function webgpuDevice(): Promise<GPUDevice> {
+  const ort = loaded.get('asyncify');
+  if (!ort) throw new Error('the WebGPU runtime is not loaded');
+  return ort.env.webgpu.device;
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

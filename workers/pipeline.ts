@@ -10,7 +10,7 @@ import type { PackManifest } from '../src/shared/manifest';
 import type { GenerateOptions } from '../src/shared/options';
 import type { PreviewFrames } from '../src/shared/progress';
 import { cpuStepper, denoise, type Stepper } from './denoise-loop';
-import { sampleToRgba, type RgbaFrames } from './frames';
+import { knownRegion, sampleToRgba, type RgbaFrames } from './frames';
 import { gpuStepper } from './gpu-latents';
 import type { FeedTensor, ModelSession, OutputTensor } from './ort-runtime';
 import type { PromptTokenizer } from './tokenize';
@@ -54,6 +54,14 @@ export class Pipeline {
     await this.denoiser.release();
   }
 
+  private known(rgba: Uint8Array, frames: number) {
+    try {
+      return knownRegion(rgba, frames, this.manifest.sample.shape);
+    } catch (e) {
+      throw new ZoetropeError('OptionsError', `knownFrames: ${e instanceof Error ? e.message : String(e)}.`, { field: 'knownFrames' });
+    }
+  }
+
   async run(options: GenerateOptions, hooks: PipelineHooks): Promise<PipelineOutput> {
     const { shape } = this.manifest.sample;
     const sampleSize = shape[0] * shape[1] * shape[2] * shape[3];
@@ -87,7 +95,8 @@ export class Pipeline {
       timestep.fill(t);
       return { ...textFeeds, timestep: { type: 'float32', data: timestep, dims: [2] } };
     };
-    const onGpu = this.gpuLatents && this.denoiser.device !== null;
+    // Known frames (a scene's continuation) are imposed on the CPU sample every step.
+    const onGpu = this.gpuLatents && this.denoiser.device !== null && !options.knownFrames;
     const stepper: Stepper = onGpu
       ? gpuStepper(this.denoiser, dims, 'sample', outputName, otherFeeds)
       : cpuStepper(async (batch, t) => {
@@ -106,6 +115,7 @@ export class Pipeline {
         guidance: options.guidance,
         shift: this.manifest.scheduler.shift,
         previewEvery: options.previewEvery,
+        known: options.knownFrames ? this.known(options.knownFrames.rgba, options.knownFrames.frames) : null,
       },
       stepper,
       {

@@ -33,18 +33,26 @@ def clip_to_tensor(clip: np.ndarray) -> torch.Tensor:
 
 
 class SceneStream(torch.utils.data.IterableDataset):
-    def __init__(self, seed: int, batch: int, max_tokens: int, frames: int = 16, size: int = 64):
-        self.seed, self.batch, self.frames, self.size = seed, batch, frames, size
+    """Batches of (clips, ids). `raw` yields uint8 [B, T, H, W, 3] clips, a quarter of the bytes to move
+    between processes; the GPU trainer converts them on the device."""
+
+    def __init__(self, seed: int, batch: int, max_tokens: int, frames: int = 16, size: int = 64,
+                 raw: bool = False):
+        self.seed, self.batch, self.frames, self.size, self.raw = seed, batch, frames, size, raw
         self.tok = make_tokenizer(max_tokens)
         self.exclude = held_out_triples()
 
     def __iter__(self):
-        rng = np.random.default_rng(self.seed)
+        # Each DataLoader worker needs its own stream; worker 0 keeps the plain seed, so a one-worker run
+        # renders exactly what it always did.
+        info = torch.utils.data.get_worker_info()
+        rng = np.random.default_rng(self.seed if info is None or info.id == 0 else [self.seed, info.id])
         while True:
             clips, ids = [], []
             for _ in range(self.batch):
                 scene = world.sample_scene(rng, self.exclude)
-                clips.append(clip_to_tensor(world.render(scene, rng, self.frames, self.size)))
+                clip = world.render(scene, rng, self.frames, self.size)
+                clips.append(torch.from_numpy(clip) if self.raw else clip_to_tensor(clip))
                 text = "" if rng.random() < CAPTION_DROP else world.caption(
                     scene, rng, template=int(rng.integers(TRAIN_TEMPLATES)))[0]
                 ids.append(self.tok.encode(text))

@@ -43,7 +43,7 @@ def timesteps(steps: int, shift: float = 1.0) -> np.ndarray:
 
 def sample_t(n: int, gen: torch.Generator, mean: float = 0.0, std: float = 1.0) -> torch.Tensor:
     """Logit-normal noise levels."""
-    return torch.sigmoid(torch.randn(n, generator=gen) * std + mean)
+    return torch.sigmoid(torch.randn(n, generator=gen, device=gen.device) * std + mean)
 
 
 def to_velocity(x0_hat, sample, t):
@@ -74,11 +74,11 @@ def loss_fn(text_encoder, denoiser, x0, ids, gen: torch.Generator, t_mean: float
     """
     b = x0.shape[0]
     t = sample_t(b, gen, mean=t_mean, std=t_std)
-    noise = torch.randn(x0.shape, generator=gen)
+    noise = torch.randn(x0.shape, generator=gen, device=gen.device)
     tt = t.reshape(b, 1, 1, 1, 1)
     xt = (1 - tt) * x0 + tt * noise
     states, mask = text_encoder(ids)
-    x0_hat = denoiser(xt, t, states, mask)
+    x0_hat = denoiser(xt, t, states, mask).float()
     weight = (1.0 / t.clamp(min=T_MIN) ** 2).clamp(max=max_weight).reshape(b, 1, 1, 1, 1)
     return (weight * (x0_hat - x0) ** 2).mean()
 
@@ -94,7 +94,7 @@ def sample(text_encoder, denoiser, ids_cond, ids_uncond, noise, steps: int, guid
     x = noise.clone()
     ts = timesteps(steps, shift)
     for i in range(steps):
-        t = torch.full((2 * b,), float(ts[i]))
+        t = torch.full((2 * b,), float(ts[i]), device=noise.device)
         x0 = denoiser(torch.cat([x, x]), t, states, mask)
         v = to_velocity(x0, torch.cat([x, x]), t)
         v = v[b:] + guidance * (v[:b] - v[b:])

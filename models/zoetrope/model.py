@@ -33,6 +33,11 @@ class Attention(nn.Module):
         q = self.q(x).reshape(b, n, self.heads, self.head_dim).permute(0, 2, 1, 3)
         kv = self.kv(ctx).reshape(b, m, 2, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
         k, v = kv[0], kv[1]
+        if x.is_cuda and hasattr(F, "scaled_dot_product_attention"):
+            # Training on a GPU (torch 2.x): the fused kernel computes the same function as the explicit
+            # matmul -> softmax -> matmul below, which is what the ONNX export (torch 1.13, CPU) traces.
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.to(q.dtype))
+            return self.out(y.permute(0, 2, 1, 3).reshape(b, n, d))
         att = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(self.head_dim))
         if bias is not None:
             att = att + bias
@@ -68,7 +73,7 @@ class TextEncoder(nn.Module):
 
     def forward(self, input_ids):
         b = input_ids.shape[0]
-        mask = torch.cat([torch.ones(b, 1), (input_ids != 0).float()], dim=1)
+        mask = torch.cat([torch.ones(b, 1, device=input_ids.device), (input_ids != 0).float()], dim=1)
         x = torch.cat([self.start.expand(b, -1, -1), self.embed(input_ids)], dim=1) + self.pos
         bias = ((1.0 - mask) * NEG)[:, None, None, :]
         for ln1, att, ln2, mlp in self.blocks:
@@ -79,7 +84,7 @@ class TextEncoder(nn.Module):
 
 def timestep_embedding(t, dim: int = 256):
     half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
     args = (t * 1000.0)[:, None] * freqs[None]
     return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
 

@@ -6,12 +6,21 @@ import type { EngineTuning } from './engine-tuning';
 import type { Backend, BackendPreference, GenerateOptions } from './options';
 import type { EngineProgress } from './progress';
 import type { PromptVocabulary } from './prompt-words';
+import type { Provenance } from './provenance';
+
+/** The adapter limits a pack may declare a need for (manifest `gpuLimits`). */
+export interface GpuLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
 
 export interface AdapterSummary {
   vendor: string;
   architecture: string;
   description: string;
   isFallbackAdapter: boolean;
+  /** The adapter's own limits (what ORT asks the device for); absent when unknown. */
+  limits?: GpuLimits;
 }
 
 export interface EnvironmentReport {
@@ -88,6 +97,17 @@ export interface GenerateResult {
   framesSha256: string;
   options: GenerateOptions;
   timings: GenerateTimings;
+  /** The frames at the model's resolution (RGBA), before upscaling: lessons compose from these. */
+  modelFrames: ModelFrames;
+  /** What the MP4's metadata tags say about how it was made. */
+  provenance: Provenance;
+}
+
+export interface ModelFrames {
+  rgba: Uint8Array;
+  frames: number;
+  width: number;
+  height: number;
 }
 
 export type ProgressCallback = (event: EngineProgress) => void;

@@ -15,6 +15,54 @@ function expectBuiltInVideo(facts: ResultFacts): void {
   expect([facts.decodedWidth, facts.decodedHeight]).toEqual([256, 256]);
 }
 
+interface DemoFrames {
+  /** Per frame: share of pixels that are clearly red, and the red pixels' mean row (0 = top, 1 = bottom). */
+  redShare: number[];
+  redRow: number[];
+  /** Mean colour of the bottom 10% of rows (the grass band), over all frames. */
+  bottom: [number, number, number];
+}
+
+/**
+ * Reads the generated clip back frame by frame through the page's own <video> and a canvas, and measures
+ * the red object and the ground: what a person would judge by eye, made checkable.
+ */
+async function readDemoFrames(page: Page, frames: number, fps: number): Promise<DemoFrames> {
+  return page.getByTestId('result').locator('video').evaluate(async (el, { frames, fps }) => {
+    const video = el as HTMLVideoElement;
+    video.pause();
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+    const redShare: number[] = [];
+    const redRow: number[] = [];
+    const bottom = [0, 0, 0];
+    let bottomN = 0;
+    for (let i = 0; i < frames; i++) {
+      await new Promise<void>((resolve) => {
+        video.addEventListener('seeked', () => resolve(), { once: true });
+        video.currentTime = (i + 0.5) / fps;
+      });
+      ctx.drawImage(video, 0, 0);
+      const { data, width, height } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      let red = 0;
+      let rowSum = 0;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const o = (y * width + x) * 4;
+          const r = data[o]!, g = data[o + 1]!, b = data[o + 2]!;
+          if (r > 150 && g < 110 && b < 110) { red++; rowSum += y; }
+          if (y >= height * 0.9) { bottom[0]! += r; bottom[1]! += g; bottom[2]! += b; bottomN++; }
+        }
+      }
+      redShare.push(red / (width * height));
+      redRow.push(red ? rowSum / red / height : Number.NaN);
+    }
+    return { redShare, redRow, bottom: bottom.map((v) => v / bottomN) as [number, number, number] };
+  }, { frames, fps });
+}
+
 async function openDefault(page: Page, backend: 'wasm' | 'webgpu'): Promise<void> {
   logConsole(page);
   await page.goto(`/?backend=${backend}`);
@@ -38,6 +86,19 @@ test('the default page installs the built-in model and generates on WASM', async
   const facts = await generate(page, { prompt: PROMPT, seed: 7, steps }, 400_000);
   expectBuiltInVideo(facts);
   expect(facts.backend).toBe('wasm');
+
+  // The clip shows what was asked for: a red object in (nearly) every frame, green ground along the
+  // bottom, and vertical travel, since a bouncing ball falls to the floor and rises again.
+  const seen = await readDemoFrames(page, 16, 8);
+  console.log(`demo clip: red share ${seen.redShare.map((v) => v.toFixed(3)).join(' ')}; ` +
+    `red row ${seen.redRow.map((v) => v.toFixed(2)).join(' ')}; bottom rgb ${seen.bottom.map(Math.round).join(',')}`);
+  const withRed = seen.redShare.filter((v) => v > 0.01);
+  expect(withRed.length).toBeGreaterThanOrEqual(14);
+  const [r, g, b] = seen.bottom;
+  expect(g).toBeGreaterThan(r + 30);
+  expect(g).toBeGreaterThan(b + 30);
+  const rows = seen.redRow.filter((v) => Number.isFinite(v));
+  expect(Math.max(...rows) - Math.min(...rows)).toBeGreaterThan(0.15);
 });
 
 test('the built-in model runs on WebGPU (SwiftShader, 2 steps)', async ({ page }) => {
