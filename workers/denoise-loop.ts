@@ -1,8 +1,10 @@
 // Owns the sampling loop of pipeline "dit-rectified-flow": seeded noise, the
 // rectified-flow timesteps, one batch-2 denoiser call per step (conditional
 // row 0, unconditional row 1), guidance, previews, and cooperative
-// cancellation between steps. It never touches ONNX: the caller passes a
-// function that runs the denoiser, so the maths is tested in Vitest.
+// cancellation between steps. It never touches ONNX: a Stepper does the
+// steps, either on the CPU (cpuStepper: the caller passes a function that
+// runs the denoiser, so the maths is tested in Vitest) or on the GPU
+// (gpu-latents.ts: the latents never leave the GPU between steps).
 
 import { gaussianNoise } from './noise';
 import { cleanEstimate, guidedEulerStep, timesteps } from './scheduler';
@@ -47,6 +49,19 @@ export interface DenoiseHooks {
   onStep(step: number, steps: number, stepMs: number, preview: Float32Array | null): void;
 }
 
+/** Holds the latents between steps, wherever they live. */
+export interface Stepper {
+  start(sample: Float32Array): Promise<void>;
+  /** One guided Euler step from t to tNext; writes the clean estimate at t into `preview` when given. */
+  step(t: number, tNext: number, guidance: number, preview: Float32Array | null): Promise<void>;
+  /** The final sample, on the CPU. */
+  finish(): Promise<Float32Array>;
+  /** Frees what the stepper holds (GPU buffers); called after finish() and after a cancel. */
+  release(): void;
+  /** The live sample, when the latents are on the CPU (known frames are imposed on it). */
+  cpuSample?: () => Float32Array;
+}
+
 export interface StepScratch {
   batch: Float32Array;
   guided: Float32Array;
@@ -73,30 +88,57 @@ export async function denoiseStep(
   return velocity;
 }
 
-export async function denoise(request: DenoiseRequest, velocityFn: VelocityFn, hooks: DenoiseHooks): Promise<Float32Array> {
-  const sample = gaussianNoise(request.seed, request.sampleSize);
+/** The latents stay in a Float32Array; every step sends [x; x] to the denoiser and reads the velocity back. */
+export function cpuStepper(velocityFn: VelocityFn, sampleSize: number): Stepper {
+  const scratch = createScratch(sampleSize);
+  const before = new Float32Array(sampleSize);
+  let sample: Float32Array = new Float32Array(sampleSize);
+  return {
+    async start(initial) {
+      sample = initial;
+    },
+    async step(t, tNext, guidance, preview) {
+      if (preview) before.set(sample);
+      await denoiseStep(sample, velocityFn, t, tNext, guidance, scratch);
+      if (preview) cleanEstimate(before, scratch.guided, t, preview);
+    },
+    async finish() {
+      return sample;
+    },
+    release() {},
+    cpuSample: () => sample,
+  };
+}
+
+/**
+ * The loop. `stepper` holds the latents (a bare velocity function means the
+ * CPU stepper). Known frames are re-imposed on the CPU sample before every
+ * step, so a request with `known` needs latents on the CPU.
+ */
+export async function denoise(request: DenoiseRequest, stepper: Stepper | VelocityFn, hooks: DenoiseHooks): Promise<Float32Array> {
+  const steps = typeof stepper === 'function' ? cpuStepper(stepper, request.sampleSize) : stepper;
   const known = request.known ?? null;
-  const noise = known ? sample.slice() : sample;
-  const ts = timesteps(request.steps, request.shift);
-  const scratch = createScratch(request.sampleSize);
-  const before = new Float32Array(request.sampleSize);
-  for (let i = 0; i < request.steps; i++) {
-    await hooks.checkpoint();
-    const t = ts[i]!;
-    if (known) imposeKnown(sample, known, noise, t);
-    const wantPreview = request.previewEvery > 0 && ((i + 1) % request.previewEvery === 0 || i === 0) && i + 1 < request.steps;
-    if (wantPreview) before.set(sample);
-    const started = performance.now();
-    await denoiseStep(sample, velocityFn, t, ts[i + 1]!, request.guidance, scratch);
-    const stepMs = performance.now() - started;
-    let preview: Float32Array | null = null;
-    if (wantPreview) {
-      preview = new Float32Array(request.sampleSize);
-      cleanEstimate(before, scratch.guided, t, preview);
+  try {
+    if (known && !steps.cpuSample) throw new Error('known frames need the latents on the CPU');
+    const initial = gaussianNoise(request.seed, request.sampleSize);
+    const noise = known ? initial.slice() : initial;
+    await steps.start(initial);
+    const ts = timesteps(request.steps, request.shift);
+    for (let i = 0; i < request.steps; i++) {
+      await hooks.checkpoint();
+      const t = ts[i]!;
+      if (known) imposeKnown(steps.cpuSample!(), known, noise, t);
+      const wantPreview = request.previewEvery > 0 && ((i + 1) % request.previewEvery === 0 || i === 0) && i + 1 < request.steps;
+      const preview = wantPreview ? new Float32Array(request.sampleSize) : null;
+      const started = performance.now();
+      await steps.step(t, ts[i + 1]!, request.guidance, preview);
+      hooks.onStep(i + 1, request.steps, performance.now() - started, preview);
     }
-    hooks.onStep(i + 1, request.steps, stepMs, preview);
+    const sample = await steps.finish();
+    // At t = 0 the known frames come back exactly (up to float rounding).
+    if (known) imposeKnown(sample, known, noise, 0);
+    return sample;
+  } finally {
+    steps.release();
   }
-  // At t = 0 the known frames come back exactly (up to float rounding).
-  if (known) imposeKnown(sample, known, noise, 0);
-  return sample;
 }

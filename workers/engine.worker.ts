@@ -5,6 +5,8 @@
 // device fails the job with DeviceLostError; ORT keeps that dead device for
 // the worker's life, so the client then starts a fresh worker and loads again.
 
+// First, so that it counts every GPUBuffer ORT creates.
+import { gpuMemory, resetGpuPeak } from './gpu-memory';
 import * as Comlink from 'comlink';
 import type { EngineApi, EnvironmentReport, GenerateResult, LoadedModel, LoadRequest, ProgressCallback } from '../src/shared/engine-api';
 import { installErrorTransfer } from '../src/shared/comlink-errors';
@@ -14,20 +16,21 @@ import type { EngineProgress } from '../src/shared/progress';
 import { getInstallRecord, readPackFile } from '../src/lib/pack-db';
 import { sha256Hex } from '../src/lib/sha256';
 import { chooseBackend, wasmThreadCount } from './backend-choice';
-import { CODEC_PREFERENCE, encodeMp4 } from './encode-mp4';
+import { CODEC_PREFERENCE, encodeMp4, framesInMemory } from './encode-mp4';
+import { validateTuning } from '../src/shared/engine-tuning';
 import { rgbaToRgb } from './frames';
 import { probeEnvironment } from './environment-probe';
-import { configureRuntime, createSession, destroyWebGpuDevice, deviceLoss, runtimeThreads, type ModelSession } from './ort-runtime';
+import { createSession, destroyWebGpuDevice, deviceLoss, runtimeInfo, type ModelSession, type SessionRequest } from './ort-runtime';
 import { Pipeline } from './pipeline';
 import { createPromptTokenizer } from './tokenize';
 import { wordLevelVocabulary } from '../src/shared/prompt-words';
 import { GENERATOR, provenanceTags, type Provenance } from '../src/shared/provenance';
-import { outputSize, resizeFrames } from './upscale';
+import { outputSize, resizedFrameStream, resizeFrames } from './upscale';
 
 installErrorTransfer();
 
 let environment: Promise<EnvironmentReport> | null = null;
-let loaded: { pipeline: Pipeline; info: LoadedModel } | null = null;
+let loaded: { pipeline: Pipeline; info: LoadedModel; key: string } | null = null;
 let running: { jobId: string; cancelled: boolean } | null = null;
 const cancelledEarly = new Set<string>();
 /** Set when the WebGPU device under the loaded sessions is lost. */
@@ -59,11 +62,14 @@ const engine: EngineApi = {
   async load(request: LoadRequest, onProgress: ProgressCallback): Promise<LoadedModel> {
     if (running) throw new ZoetropeError('BackendError', 'A video is being generated; cancel it before loading a model.');
     if (deviceLost) throw deviceLostError(); // This worker's ORT is bound to the dead device.
-    if (loaded?.info.modelKey === request.modelKey && (request.backend === 'auto' || request.backend === loaded.info.backend)) {
+    const tuning = validateTuning(request.tuning);
+    const key = JSON.stringify(tuning);
+    if (loaded?.info.modelKey === request.modelKey && loaded.key === key && (request.backend === 'auto' || request.backend === loaded.info.backend)) {
       return loaded.info;
     }
     await engine.unload();
     const env = await probe();
+
     const record = await getInstallRecord(request.modelKey);
     if (!record) {
       throw new ZoetropeError('ModelNotInstalledError', `The model ${request.modelKey} is not installed in this browser.`, { model: request.modelKey });
@@ -71,7 +77,12 @@ const engine: EngineApi = {
     const manifest = record.manifest;
     // Before any file is read or session made: a GPU too small for the pack is refused (or skipped for WASM) here.
     const choice = chooseBackend(request.backend, env, manifest.gpuLimits);
-    configureRuntime(wasmThreadCount(env));
+    // ORT reads the thread count once per runtime build, when it first initialises.
+    const sessionRequest: SessionRequest = {
+      backend: choice.backend,
+      wasmRuntime: tuning.wasmRuntime,
+      threads: Math.min(tuning.threads ?? Infinity, wasmThreadCount(env)),
+    };
     if (manifest.graphs.decoder !== null) {
       throw new ZoetropeError('UnsupportedModelError', 'This model needs a decoder graph, which this version of Zoetrope does not support yet.', { graph: 'decoder' });
     }
@@ -96,10 +107,10 @@ const engine: EngineApi = {
     onProgress({ kind: 'loading', stage: 'sessions', done: 0, total: graphCount });
     let textEncoder: ModelSession | null = null;
     if (manifest.graphs.textEncoder) {
-      textEncoder = await createSession(bytes.get(manifest.graphs.textEncoder)!, choice.backend, 'text encoder');
+      textEncoder = await createSession(bytes.get(manifest.graphs.textEncoder)!, sessionRequest, 'text encoder');
       onProgress({ kind: 'loading', stage: 'sessions', done: 1, total: graphCount });
     }
-    const denoiser = await createSession(bytes.get(manifest.graphs.denoiser)!, choice.backend, 'denoiser');
+    const denoiser = await createSession(bytes.get(manifest.graphs.denoiser)!, sessionRequest, 'denoiser');
     if (choice.backend === 'webgpu') {
       lostSignal = (await deviceLoss()).lost;
       void lostSignal.then((message) => (deviceLost = message));
@@ -107,17 +118,21 @@ const engine: EngineApi = {
     onProgress({ kind: 'loading', stage: 'sessions', done: graphCount, total: graphCount });
     const sessionMs = performance.now() - sessionStarted;
 
+    const runtime = await runtimeInfo(choice.backend, tuning.wasmRuntime);
     const info: LoadedModel = {
       modelKey: request.modelKey,
       backend: choice.backend,
       reason: choice.reason,
       adapter: env.adapter,
-      wasmThreads: runtimeThreads(),
+      wasmThreads: runtime.threads,
+      tuning,
+      runtime: { version: runtime.version, wasmFile: runtime.wasmFile },
+      gpuBytes: choice.backend === 'webgpu' ? (gpuMemory()?.liveBytes ?? null) : null,
       readMs,
       sessionMs,
       promptVocabulary: wordLevelVocabulary(tokenizerJson, manifest.tokenizer.maxLength),
     };
-    loaded = { pipeline: new Pipeline(manifest, tokenizer, textEncoder, denoiser), info };
+    loaded = { pipeline: new Pipeline(manifest, tokenizer, textEncoder, denoiser, tuning.gpuLatents), info, key };
     return info;
   },
 
@@ -130,6 +145,7 @@ const engine: EngineApi = {
     running = job;
     const { pipeline, info } = loaded;
     const started = performance.now();
+    resetGpuPeak();
     const emit = (event: EngineProgress) => onProgress(event);
     try {
       const out = await pipeline.run(options, {
@@ -144,10 +160,15 @@ const engine: EngineApi = {
       await yieldToEvents();
       if (job.cancelled) throw abortError();
       emit({ kind: 'decoding' });
+      const framesStarted = performance.now();
       const framesSha256 = await sha256Hex(rgbaToRgb(out.frames));
-      const size = outputSize(out.frames.width, out.frames.height, options.outputShortSide);
-      const big = resizeFrames(out.frames, size.width, size.height);
+      const framesMs = performance.now() - framesStarted;
       const encodeStarted = performance.now();
+      const size = outputSize(out.frames.width, out.frames.height, options.outputShortSide);
+      // Streamed: frame i is upscaled while the encoder works on frame i-1, and only one big frame is held.
+      const big = info.tuning.streamEncode
+        ? resizedFrameStream(out.frames, size.width, size.height)
+        : framesInMemory(resizeFrames(out.frames, size.width, size.height));
       const fps = pipeline.manifest.video.fps;
       emit({ kind: 'encoding', frame: 0, frames: big.frames });
       const codecs = options.videoCodec === 'auto' ? CODEC_PREFERENCE : [options.videoCodec];
@@ -184,7 +205,17 @@ const engine: EngineApi = {
         options: options.knownFrames ? { ...options, knownFrames: null } : options,
         modelFrames: { rgba: new Uint8Array(out.frames.rgba.buffer), frames: out.frames.frames, width: out.frames.width, height: out.frames.height },
         provenance,
-        timings: { textMs: out.textMs, stepMs: out.stepMs, encodeMs, totalMs: performance.now() - started },
+        timings: {
+          textMs: out.textMs,
+          textOrtMs: out.textOrtMs,
+          stepMs: out.stepMs,
+          stepOrtMs: out.stepOrtMs,
+          latents: out.latents,
+          framesMs,
+          encodeMs,
+          totalMs: performance.now() - started,
+          gpuPeakBytes: info.backend === 'webgpu' ? (gpuMemory()?.peakBytes ?? null) : null,
+        },
       };
       return Comlink.transfer(result, [result.mp4.buffer, result.modelFrames.rgba.buffer]);
     } catch (error) {
