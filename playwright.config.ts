@@ -40,7 +40,8 @@ export default defineConfig({
     // Always test a fresh production build, with the fixture pack served beside the app's own packs.
     command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort`,
     url: `http://127.0.0.1:${PORT}/`,
-    env: { ZOETROPE_EXTRA_PACKS: 'tests/fixtures/fixture-pack' },
+    // The tests' pack servers listen on 127.0.0.1 / localhost ports; the build and preview allow them in connect-src.
+    env: { ZOETROPE_EXTRA_PACKS: 'tests/fixtures/fixture-pack', ZOETROPE_CSP_CONNECT: 'http://localhost:* http://127.0.0.1:*' },
     reuseExistingServer: !process.env['CI'],
     timeout: 120_000,
   },

@@ -22,6 +22,11 @@ export default defineConfig({
         find: /^onnxruntime-web\/webgpu$/,
         replacement: fileURLToPath(new URL('./node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs', import.meta.url)),
       },
+      {
+        // The WASM-only build, for the WASM backend (faster than the WebGPU bundle's Asyncify build).
+        find: /^onnxruntime-web\/wasm$/,
+        replacement: fileURLToPath(new URL('./node_modules/onnxruntime-web/dist/ort.wasm.min.mjs', import.meta.url)),
+      },
     ],
   },
   optimizeDeps: { exclude: ['onnxruntime-web'] },

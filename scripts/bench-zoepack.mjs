@@ -15,10 +15,11 @@
 
 import { chromium } from '@playwright/test';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, preview } from 'vite';
+import { MARKER, peakMemory } from './bench-memory.mjs';
 
 const args = process.argv.slice(2);
 /** @param {string} name @param {number} fallback */
@@ -59,8 +60,6 @@ writeFileSync(join(packDir, 'manifest.json'), JSON.stringify(manifest, null, 2))
 process.env['ZOETROPE_EXTRA_PACKS'] = packDir;
 await build({ logLevel: 'warn' });
 const server = await preview({ preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
-// An unknown switch that Chromium ignores marks our browser process among others on the machine.
-const MARKER = `--zoetrope-bench=${process.pid}`;
 const LAUNCH = {
   executablePath: process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium',
   args: [MARKER, '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -76,17 +75,6 @@ const openProfile = async () => {
   return profile;
 };
 let version = '';
-/** Our Chromium's browser process: the one started with MARKER and no --type. */
-function browserPid() {
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (cmd.includes(MARKER) && !cmd.includes('--type=')) return Number(name);
-    } catch {}
-  }
-  return 0;
-}
 const base = `http://127.0.0.1:${PORT}`;
 const manifestUrl = `${base}/models/${ID}/manifest.json`;
 // A ?model= on another origin (localhost) waits for a click, so nothing installs by itself.
@@ -100,69 +88,6 @@ function listen(page) {
     const match = /^\[zoetrope:timing\] (.*)$/.exec(m.text());
     if (match) timings.push(JSON.parse(match[1] ?? '{}'));
   });
-}
-
-/** VmRSS in bytes of every descendant of `root`, by kind (renderer or browser). */
-function processMemory(/** @type {number} */ root) {
-  /** @type {Map<number, number>} */
-  const parent = new Map();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {}
-  }
-  const inTree = (/** @type {number} */ pid) => {
-    for (let p = pid, n = 0; p > 1 && n < 20; p = parent.get(p) ?? 0, n++) if (p === root) return true;
-    return false;
-  };
-  let renderer = 0;
-  let browserRss = 0;
-  let storage = 0;
-  for (const pid of parent.keys()) {
-    if (!inTree(pid)) continue;
-    try {
-      const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmd.includes('--type=renderer')) renderer = Math.max(renderer, rss);
-      else if (cmd.includes('StorageService')) storage = Math.max(storage, rss);
-      else if (!cmd.includes('--type=')) browserRss = Math.max(browserRss, rss);
-    } catch {}
-  }
-  return { renderer, browser: browserRss, storage };
-}
-
-/** Polls memory while `work` runs; returns the peaks in bytes. */
-async function peakMemory(/** @type {import('@playwright/test').Page} */ page, /** @type {() => Promise<void>} */ work) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Performance.enable');
-  const root = browserPid();
-  const peak = { heap: 0, renderer: 0, browser: 0, storage: 0, startRenderer: 0, startBrowser: 0, startStorage: 0 };
-  if (root && existsSync('/proc')) {
-    const now = processMemory(root);
-    peak.startRenderer = now.renderer;
-    peak.startBrowser = now.browser;
-    peak.startStorage = now.storage;
-  }
-  let running = true;
-  const poll = (async () => {
-    while (running) {
-      const { metrics } = await cdp.send('Performance.getMetrics');
-      peak.heap = Math.max(peak.heap, metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0);
-      if (root && existsSync('/proc')) {
-        const now = processMemory(root);
-        peak.renderer = Math.max(peak.renderer, now.renderer);
-        peak.browser = Math.max(peak.browser, now.browser);
-        peak.storage = Math.max(peak.storage, now.storage);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  await work();
-  running = false;
-  await poll;
-  return peak;
 }
 
 const mb = (/** @type {number} */ b) => (b / 1e6).toFixed(1);
@@ -275,6 +200,6 @@ console.log('| what | bytes | time | MB/s | peak JS heap | RSS at start → peak
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const [what, bytes, ms, peak] of rows) {
   const span = (/** @type {number} */ start, /** @type {number} */ top) => (top ? `${mb(start)} → ${mb(top)} MB` : '?');
-  const memory = peak === null ? '— | — | — | —' : `${mb(peak.heap)} MB | ${span(peak.startRenderer, peak.renderer)} | ${span(peak.startBrowser, peak.browser)} | ${span(peak.startStorage, peak.storage)}`;
+  const memory = peak === null ? '— | — | — | —' : `${mb(peak.heap)} MB | ${span(peak.start.renderer, peak.renderer)} | ${span(peak.start.browser, peak.browser)} | ${span(peak.start.storage, peak.storage)}`;
   console.log(`| ${what} | ${mb(bytes)} MB | ${(ms / 1000).toFixed(2)} s | ${(bytes / 1e6 / (ms / 1000)).toFixed(1)} | ${memory} |`);
 }

@@ -1,17 +1,32 @@
 #!/usr/bin/env node
 // @ts-check
-// Owns `npm run bench`: measures a pack end to end in Debian Chromium (or
-// ZOETROPE_CHROMIUM) and prints a table: download + install, session
-// creation, one denoising step and a whole prompt-to-MP4 clip on WASM and on
-// WebGPU (SwiftShader here), and MP4 encoding. It builds the app, serves it
-// with `vite preview` on 127.0.0.1, and reads the app's own
-// "[zoetrope:timing]" console lines. --model picks the TEST FIXTURE pack
-// (default) or the built-in model; --steps 0 uses the pack's default steps.
-// Usage: npm run bench [-- --model fixture|builtin --steps 8 --webgpu-steps 2 --runs 2]
+// Owns `npm run bench`: where the time and memory of a prompt-to-MP4 run go,
+// in headless Chromium (Debian's, or ZOETROPE_CHROMIUM) against the
+// production build served with COOP/COEP, next to native references on the
+// same ONNX graphs, in one run. It prints a table and writes
+// bench/results.json (machine, browser, backend, versions, every figure).
+//  - Stages: install from the app's origin, session creation, text encoding,
+//    one denoising step (median, CFG batched), decoding (n/a: no pack has a
+//    decoder graph yet), MP4 encoding, whole prompt-to-MP4 cold and warm.
+//  - Backends: WASM with all cores, WASM with 1 thread, WebGPU (SwiftShader
+//    here: few steps, whole clips extrapolated and labelled so).
+//  - Optimisations, each measured before/after in the same run by turning its
+//    tuning knob off (src/shared/engine-tuning.ts): plain WASM build vs
+//    Asyncify, latents on the GPU vs round trips, streamed vs batch encoding;
+//    the two sides run interleaved, job by job, on two pages.
+//  - Native: scripts/bench-native.mjs (onnxruntime-node, fp32, PyTorch).
+// The app reports its own figures as "[zoetrope:timing]" console lines.
+// Usage: npm run bench [-- --model builtin|fixture --steps 0 --webgpu-steps 1 --runs 2 --port 4192 --no-webgpu --no-native --only wasm,webgpu]
 
 import { chromium } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import os from 'node:os';
 import { build, preview } from 'vite';
+import { MARKER, peakMemory } from './bench-memory.mjs';
+import { median, nativeProbe, nativeReferences, runPython } from './bench-native.mjs';
+import { printReport } from './bench-report.mjs';
 
 const args = process.argv.slice(2);
 /** @param {string} name @param {number} fallback */
@@ -23,40 +38,117 @@ const PACKS = {
   fixture: { url: '/models/zoetrope-fixture-tiny/manifest.json', dir: 'tests/fixtures/fixture-pack' },
   builtin: { url: '/models/zoetrope-shapes/manifest.json', dir: 'models/zoetrope-shapes' },
 };
-const modelArg = args.includes('--model') ? args[args.indexOf('--model') + 1] : 'fixture';
+const modelArg = args.includes('--model') ? args[args.indexOf('--model') + 1] : 'builtin';
 if (modelArg !== 'fixture' && modelArg !== 'builtin') throw new Error(`--model: expected fixture or builtin, got ${modelArg}`);
 const PACK = PACKS[modelArg];
-const MODEL = PACK.url;
 const manifest = JSON.parse(readFileSync(`${PACK.dir}/manifest.json`, 'utf8'));
-const shardCount = manifest.files.reduce((/** @type {number} */ n, /** @type {any} */ f) => n + f.shards.length, 0);
-const STEPS = opt('steps', 8) || manifest.scheduler.defaultSteps;
-const WEBGPU_STEPS = opt('webgpu-steps', 2);
+const STEPS = opt('steps', 0) || manifest.scheduler.defaultSteps;
+const WEBGPU_STEPS = opt('webgpu-steps', 1);
 const RUNS = opt('runs', 2);
-const PORT = opt('port', 4199);
+const PORT = opt('port', 4192);
+const CORES = os.cpus().length;
 
-process.env['ZOETROPE_EXTRA_PACKS'] = 'tests/fixtures/fixture-pack';
+/**
+ * The browser configurations. `base` names the "after" configuration that a
+ * "before" one is compared with; `steps` is kept small where only another
+ * stage differs.
+ * @type {{ name: string, backend: 'wasm' | 'webgpu', query: string, steps: number, runs: number, label: string, base?: string, model?: string }[]}
+ */
+const ALL_CONFIGS = [
+  { name: 'wasm', backend: 'wasm', query: '', steps: STEPS, runs: RUNS, label: `WASM, ${CORES} threads` },
+  { name: 'wasm-1t', backend: 'wasm', query: '&threads=1', steps: STEPS, runs: RUNS, label: 'WASM, 1 thread' },
+  { name: 'wasm-asyncify', backend: 'wasm', query: '&wasmRuntime=asyncify', steps: STEPS, runs: RUNS, label: `WASM on the Asyncify build, ${CORES} threads (before)`, base: 'wasm' },
+  { name: 'wasm-batch-encode', backend: 'wasm', query: '&streamEncode=0', steps: 2, runs: RUNS, label: 'WASM, frames upscaled before encoding (before)', base: 'wasm' },
+  ...(args.includes('--no-webgpu')
+    ? []
+    : /** @type {const} */ ([
+        { name: 'webgpu', backend: 'webgpu', query: '', steps: WEBGPU_STEPS, runs: 1, label: 'WebGPU' },
+        { name: 'webgpu-cpu-latents', backend: 'webgpu', query: '&gpuLatents=0', steps: WEBGPU_STEPS, runs: 1, label: 'WebGPU, latents read back every step (before)', base: 'webgpu' },
+      ])),
+];
+
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : null;
+const CONFIGS = ALL_CONFIGS.filter((c) => !only || only.includes(c.name));
+
+const NATIVE = !args.includes('--no-native');
+// scripts/bench-pytorch.py knows the built-in model only.
+const python = NATIVE && modelArg === 'builtin' ? runPython(PACK.dir, manifest, [...new Set([1, CORES])], 5) : null;
+const probe = NATIVE ? await nativeProbe({ dir: PACK.dir, manifest, variants: python?.variants ?? {}, threads: [...new Set([1, CORES])] }) : null;
+
+// The dynamic-int8 rewrite as a pack of its own (a bench variant, never shipped), so the browser runs it too.
+const DYN_DIR = python?.variants['dyn'] ? dynamicPack(python.variants['dyn']) : null;
+if (DYN_DIR && (!only || only.includes('wasm-dyn'))) CONFIGS.push({ name: 'wasm-dyn', backend: 'wasm', query: '', steps: STEPS, runs: RUNS, label: 'WASM, dynamic int8 denoiser (bench variant)', base: 'wasm', model: `/models/${manifest.id}-dyn/manifest.json` });
+process.env['ZOETROPE_EXTRA_PACKS'] = ['tests/fixtures/fixture-pack', DYN_DIR].filter(Boolean).join(',');
 await build({ logLevel: 'warn' });
 const server = await preview({ preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
+const origin = `http://127.0.0.1:${PORT}`;
+const headers = Object.fromEntries((await fetch(`${origin}/`)).headers);
 const browser = await chromium.launch({
   executablePath: process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    MARKER,
+    '--no-sandbox',
+    '--enable-unsafe-webgpu',
+    // measureUserAgentSpecificMemory() answers at once instead of at the next GC (up to 20 s later).
+    '--enable-blink-features=ForceEagerMeasureMemory',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 });
+const loadStart = os.loadavg();
 
 /** @type {Record<string, any>[]} */
 const timings = [];
-/** @param {import('@playwright/test').Page} page */
-function listen(page) {
-  page.on('console', (m) => {
-    const match = /^\[zoetrope:timing\] (.*)$/.exec(m.text());
-    if (match) timings.push(JSON.parse(match[1] ?? '{}'));
-  });
-}
-/** @param {string} event @returns {Record<string, any>} */
-const last = (event) => {
-  const found = [...timings].reverse().find((t) => t.event === event);
+/** @param {string} event @param {number} from @returns {Record<string, any>} */
+const next = (event, from) => {
+  const found = timings.slice(from).find((t) => t.event === event);
   if (!found) throw new Error(`the app logged no "${event}" timing`);
   return found;
 };
+
+/** A copy of the pack whose denoiser is `denoiser`, id `<id>-dyn`, in a temporary folder. @param {Buffer} denoiser */
+function dynamicPack(denoiser) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'zoetrope-bench-pack-'));
+  mkdirSync(join(dir, 'shards'));
+  const sha256 = createHash('sha256').update(denoiser).digest('hex');
+  const files = manifest.files.map((/** @type {any} */ f) => {
+    if (f.path !== manifest.graphs.denoiser) {
+      for (const s of f.shards) cpSync(join(PACK.dir, 'shards', s.sha256), join(dir, 'shards', s.sha256));
+      return f;
+    }
+    writeFileSync(join(dir, 'shards', sha256), denoiser);
+    return { ...f, size: denoiser.byteLength, sha256, shards: [{ sha256, size: denoiser.byteLength }] };
+  });
+  const totalBytes = files.reduce((/** @type {number} */ a, /** @type {any} */ f) => a + f.size, 0);
+  const variant = { ...manifest, id: `${manifest.id}-dyn`, name: `${manifest.name} (bench variant: dynamic int8)`, files, totalBytes, shardSize: Math.max(manifest.shardSize, denoiser.byteLength) };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(variant, null, 1));
+  return dir;
+}
+
+/**
+ * JS heap of the page and its workers (measureUserAgentSpecificMemory), or
+ * null where it does not answer within 5 s (seen on WebGPU pages, and at
+ * times while ORT's WASM thread pool blocks in Atomics.wait); the table then
+ * still has the main thread's heap from the DevTools protocol.
+ */
+async function jsMemory(/** @type {import('@playwright/test').Page} */ page) {
+  return page.evaluate(async () => {
+    const perf = /** @type {any} */ (performance);
+    if (!self.crossOriginIsolated || typeof perf.measureUserAgentSpecificMemory !== 'function') return null;
+    let m;
+    try {
+      m = await Promise.race([perf.measureUserAgentSpecificMemory(), new Promise((r) => setTimeout(() => r(null), 5_000))]);
+    } catch (error) {
+      console.warn(`[bench] measureUserAgentSpecificMemory: ${error}`);
+    }
+    if (!m) return null;
+    let worker = 0;
+    for (const b of m.breakdown) if (b.attribution.some((/** @type {any} */ a) => a.scope === 'DedicatedWorkerGlobalScope')) worker += b.bytes;
+    return { bytes: m.bytes, workerBytes: worker };
+  });
+}
 
 /** @param {import('@playwright/test').Page} page @param {number} steps @param {number} seed */
 async function generate(page, steps, seed) {
@@ -65,55 +157,74 @@ async function generate(page, steps, seed) {
   await page.getByTestId('seed').fill(String(seed));
   await page.getByTestId('steps').fill(String(steps));
   await page.getByTestId('generate').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid=result][data-checked=yes]') !== null && !document.querySelector('[data-testid=job]'), null, { timeout: 600_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=result][data-checked=yes]') !== null && !document.querySelector('[data-testid=job]'), null, { timeout: 900_000 });
   await page.waitForTimeout(50);
-  const found = timings.slice(before).find((t) => t.event === 'generate');
-  if (!found) throw new Error('the app logged no "generate" timing');
-  return found;
+  return next('generate', before);
 }
 
-/** @param {number[]} xs */
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? ((s[Math.floor((s.length - 1) / 2)] ?? NaN) + (s[Math.ceil((s.length - 1) / 2)] ?? NaN)) / 2 : NaN;
-};
-const ms = (/** @type {number} */ x) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
-/** @type {[string, string][]} */
-const rows = [];
-
+/** @type {Record<string, any>} */
+const results = { install: null, configs: {}, native: null };
 try {
   const context = await browser.newContext();
-  const page = await context.newPage();
-  listen(page);
-  for (const backend of ['wasm', 'webgpu']) {
-    await page.goto(`http://127.0.0.1:${PORT}/?model=${encodeURIComponent(MODEL)}&backend=${backend}`);
-    await page.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 300_000 });
-    if (backend === 'wasm') {
-      rows.push([`download + verify + install (fresh profile, ${(manifest.totalBytes / 1e6).toFixed(2)} MB, ${shardCount} shards)`, ms(last('install').ms)]);
+  const open = async () => {
+    const page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.text().startsWith('[bench]')) console.log(m.text());
+      const match = /^\[zoetrope:timing\] (.*)$/.exec(m.text());
+      if (match) timings.push(JSON.parse(match[1] ?? '{}'));
+    });
+    return page;
+  };
+  // Install once in the fresh profile, on a page of its own: the service worker's precache of the
+  // build (about 40 MB) runs meanwhile, and measureUserAgentSpecificMemory does not answer on that page.
+  const first = await open();
+  await first.goto(`${origin}/?model=${encodeURIComponent(PACK.url)}&backend=wasm`);
+  await first.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 600_000 });
+  results.install = next('install', 0);
+  await first.close();
+  for (const config of CONFIGS) {
+    // A "before" configuration runs interleaved with a fresh page of its base, job by job, so that
+    // both sides see the same load: on a shared machine a load that drifts over minutes would
+    // otherwise decide the ratio. Main configurations run alone, so their memory is theirs.
+    const base = CONFIGS.find((c) => c.name === config.base);
+    const group = base ? [{ ...base, steps: config.steps, runs: config.runs }, config] : [config];
+    /** @type {import('@playwright/test').Page[]} */
+    const pages = [];
+    for (let i = 0; i < group.length; i++) pages.push(await open());
+    /** @type {Record<string, any>[]} */
+    const records = group.map((c) => ({ label: c.label, backend: c.backend, steps: c.steps, base: config.base ?? null, runs: [], jsHeap: [] }));
+    const peak = await peakMemory(/** @type {import('@playwright/test').Page} */ (pages[0]), async () => {
+      for (const [i, c] of group.entries()) {
+        const page = /** @type {import('@playwright/test').Page} */ (pages[i]);
+        const r = /** @type {Record<string, any>} */ (records[i]);
+        const from = timings.length;
+        await page.goto(`${origin}/?model=${encodeURIComponent(c.model ?? PACK.url)}&backend=${c.backend}${c.query}`);
+        await page.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 600_000 });
+        r.crossOriginIsolated = await page.evaluate(() => self.crossOriginIsolated);
+        r.load = next('load', from);
+        r.jsHeap.push(await jsMemory(page));
+      }
+      for (let run = 0; run <= config.runs; run++) {
+        for (const [i, page] of pages.entries()) {
+          records[i]?.runs.push(await generate(page, config.steps, 1000 + run));
+          records[i]?.jsHeap.push(await jsMemory(page));
+        }
+      }
+    });
+    for (const r of records) {
+      r.memory = peak;
+      // Native steps timed right after this configuration, under the same load (see nativeProbe).
+      if (probe) {
+        const threads = r.backend === 'wasm' ? r.load.threads : CORES;
+        r.native = { threads, int8: await probe.step('int8', threads), fp32: await probe.step('fp32', threads), dyn: await probe.step('dyn', threads) };
+      }
     }
-    const load = last('load');
-    rows.push([`read from IndexedDB (${backend})`, ms(load.readMs)]);
-    rows.push([`session creation, text encoder + denoiser (${backend}${backend === 'wasm' ? `, ${load.threads} threads` : ''})`, ms(load.sessionMs)]);
-    const steps = backend === 'wasm' ? STEPS : WEBGPU_STEPS;
-    /** @type {number[]} */
-    const all = [];
-    /** @type {number[]} */
-    const firsts = [];
-    /** @type {number[]} */
-    const encodes = [];
-    /** @type {number[]} */
-    const totals = [];
-    for (let run = 0; run < RUNS; run++) {
-      const g = await generate(page, steps, 1000 + run);
-      firsts.push(g.stepMs[0]);
-      all.push(...g.stepMs.slice(1));
-      encodes.push(g.encodeMs);
-      totals.push(g.totalMs);
-    }
-    rows.push([`whole clip, prompt to checked MP4, ${steps} steps (${backend}), median of ${totals.length}`, ms(median(totals))]);
-    rows.push([`one denoising step, batch 2 (${backend}), median of ${all.length}`, ms(median(all))]);
-    rows.push([`first step of a job (${backend}), median of ${firsts.length}`, ms(median(firsts))]);
-    rows.push([`encode ${manifest.video.frames} frames to MP4 (during the ${backend} runs), median of ${encodes.length}`, ms(median(encodes))]);
+    const [first, second] = records;
+    results.configs[config.name] = summarise(/** @type {Record<string, any>} */ (second ?? first));
+    // The base as measured beside this configuration: the "after" of its before/after.
+    if (second) results.configs[config.name].pairedBase = summarise(/** @type {Record<string, any>} */ (first));
+    console.log(`done: ${config.label}`);
+    for (const page of pages) await page.close();
   }
   await context.close();
 } finally {
@@ -121,6 +232,65 @@ try {
   await new Promise((resolve) => server.httpServer.close(resolve));
 }
 
-const width = Math.max(...rows.map(([k]) => k.length));
-console.log(`\nZoetrope benchmark: ${manifest.name} ${manifest.version} (Chromium ${browser.version()}, ${new Date().toISOString()})`);
-for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+if (NATIVE && python) {
+  results.native = await nativeReferences({ dir: PACK.dir, manifest, steps: STEPS, threads: CORES, runs: 5, variants: python.variants });
+  results.native.pytorch = python.pytorch;
+  results.native.missing = { ...results.native.missing, ...python.missing };
+  if (probe) {
+    // onnxruntime-node's error against the golden step, per graph (the browser's WASM matches it to 1e-3: tests/unit/golden-step.test.ts).
+    results.native.goldenDiff = Object.fromEntries(await Promise.all(['int8', 'fp32', 'dyn'].map(async (v) => [v, await probe.goldenDiff(v, 1)])));
+  }
+}
+
+/** Per-configuration figures: cold is the first job after the page loads, warm the median of the others. @param {Record<string, any>} r */
+function summarise(r) {
+  const [cold, ...warm] = r.runs;
+  const pick = (/** @type {string} */ k) => median(warm.map((/** @type {any} */ g) => g[k]));
+  // The first step of each job pays one-off costs; the step median leaves it out.
+  const steps = warm.flatMap((/** @type {any} */ g) => g.stepMs.slice(1));
+  const ortSteps = warm.flatMap((/** @type {any} */ g) => g.stepOrtMs.slice(1));
+  const ortMs = warm.map((/** @type {any} */ g) => g.textOrtMs + g.stepOrtMs.reduce((/** @type {number} */ a, /** @type {number} */ b) => a + b, 0));
+  const heaps = r.jsHeap.filter(Boolean);
+  return {
+    ...r,
+    runs: undefined,
+    jsHeap: undefined,
+    sessionMs: r.load.sessionMs,
+    readMs: r.load.readMs,
+    threads: r.load.threads,
+    wasmFile: r.load.runtime.wasmFile,
+    gpuBytes: r.load.gpuBytes,
+    textMs: pick('textMs'),
+    textOrtMs: pick('textOrtMs'),
+    stepMs: median(steps.length ? steps : warm.flatMap((/** @type {any} */ g) => g.stepMs)),
+    stepOrtMs: median(ortSteps.length ? ortSteps : warm.flatMap((/** @type {any} */ g) => g.stepOrtMs)),
+    framesMs: pick('framesMs'),
+    encodeMs: pick('encodeMs'),
+    coldMs: cold.pageMs,
+    warmMs: pick('pageMs'),
+    warmEngineMs: pick('totalMs'),
+    // Everything in a warm job that is not inside ORT's session.run, as a share of the whole.
+    overhead: median(warm.map((/** @type {any} */ g, /** @type {number} */ i) => (g.pageMs - (ortMs[i] ?? 0)) / g.pageMs)),
+    gpuPeakBytes: warm[0]?.gpuPeakBytes ?? null,
+    latents: cold.latents,
+    framesSha256: [...new Set(r.runs.map((/** @type {any} */ g) => `${g.steps}:${g.framesSha256}`))],
+    peakJsHeap: heaps.length ? Math.max(...heaps.map((/** @type {any} */ h) => h.bytes)) : null,
+    peakWorkerJsHeap: heaps.length ? Math.max(...heaps.map((/** @type {any} */ h) => h.workerBytes)) : null,
+  };
+}
+
+const chromiumVersion = browser.version();
+results.meta = {
+  date: new Date().toISOString(),
+  command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
+  machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: CORES, memoryGB: +(os.totalmem() / 1e9).toFixed(1), os: `${os.type()} ${os.release()}`, loadAverage: { start: loadStart, end: os.loadavg() } },
+  browser: `Chromium ${chromiumVersion}`,
+  versions: { node: process.version, onnxruntimeWeb: results.configs.wasm?.load?.runtime?.version ?? null, onnxruntimeNode: probe?.version ?? results.native?.ortNodeVersion ?? null, torch: results.native?.pytorch?.torch ?? null },
+  pack: { id: manifest.id, version: manifest.version, bytes: manifest.totalBytes, frames: manifest.video.frames, fps: manifest.video.fps, defaultSteps: manifest.scheduler.defaultSteps },
+  servedHeaders: { coop: headers['cross-origin-opener-policy'] ?? null, coep: headers['cross-origin-embedder-policy'] ?? null },
+  settings: { steps: STEPS, webgpuSteps: WEBGPU_STEPS, warmRuns: RUNS },
+};
+mkdirSync('bench', { recursive: true });
+writeFileSync('bench/results.json', `${JSON.stringify(results, null, 1)}\n`);
+printReport(results);
+console.log('\nwrote bench/results.json');

@@ -22,9 +22,10 @@ export function offlineShell() {
       icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
     },
     workbox: {
-      globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,webmanifest}'],
+      // woff2: the lesson captions' bundled font.
+      globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,webmanifest,woff2}'],
       globIgnores: ['models/**'],
-      // ORT's wasm runtime is about 27 MB.
+      // ORT's two wasm builds (WebGPU's Asyncify one, the WASM backend's plain one) are 27 and 14 MB.
       maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
       // Every address of the app (?model=…, ?view=library) opens the same page.
       navigateFallback: 'index.html',

@@ -6,6 +6,10 @@
 //    (no 'unsafe-eval': nothing needs JavaScript eval).
 //  - frame-ancestors: the app may only be framed by itself; embed.html by
 //    itself and the allowed host origins.
+//  - connect-src: 'self' plus the deployer's pack hosts (ZOETROPE_CSP_CONNECT).
+//    The build also writes the policy into every page as a <meta> tag, so it
+//    holds on a static host that sends no headers (a school's laptop); a meta
+//    policy cannot carry frame-ancestors, which stays a header.
 //  - Cross-Origin-Resource-Policy: cross-origin on embed.html, so hosts that
 //    are cross-origin isolated (COEP) may frame it too; and on the host client
 //    module, which hosts import from their own pages (with CORS).
@@ -15,7 +19,7 @@ import { parseOriginList } from '../src/embed/origins.ts';
 export interface PolicyInputs {
   /** ZOETROPE_EMBED_ORIGINS: the deployer's host list (also the embed's default allow-list). */
   embedOrigins: string;
-  /** ZOETROPE_CSP_CONNECT: extra sources the app may fetch model packs from. */
+  /** ZOETROPE_CSP_CONNECT: extra sources the app may fetch model packs from (the dev server defaults to this machine). */
   connect: string;
   /** The dev server injects styles with JavaScript (hot reload), which needs 'unsafe-inline' styles. */
   dev: boolean;
@@ -29,7 +33,9 @@ export const CLIENT_MODULE_PATH = '/embed/zoetrope-client.js';
 export function readPolicyInputs(env: NodeJS.ProcessEnv, dev: boolean): PolicyInputs {
   return {
     embedOrigins: env['ZOETROPE_EMBED_ORIGINS'] ?? '',
-    connect: env['ZOETROPE_CSP_CONNECT'] ?? LOCAL_SOURCES,
+    // The dev server lets a developer try packs on any local port; a build (and
+    // the preview of it) allows only what the deployer listed.
+    connect: env['ZOETROPE_CSP_CONNECT'] ?? (dev ? LOCAL_SOURCES : ''),
     dev,
   };
 }
@@ -42,7 +48,7 @@ export function embedAncestors(embedOrigins: string): string {
   return ["'self'", ...list.origins].join(' ');
 }
 
-export function contentSecurityPolicy(page: 'app' | 'embed', inputs: PolicyInputs): string {
+export function contentSecurityPolicy(page: 'app' | 'embed' | 'meta', inputs: PolicyInputs): string {
   const directives: [string, string][] = [
     ['default-src', "'self'"],
     ['script-src', "'self' 'wasm-unsafe-eval'"],
@@ -56,6 +62,8 @@ export function contentSecurityPolicy(page: 'app' | 'embed', inputs: PolicyInput
     ['form-action', "'self'"],
     ['frame-ancestors', page === 'embed' ? embedAncestors(inputs.embedOrigins) : "'self'"],
   ];
+  // A <meta> policy ignores frame-ancestors (and the browser warns about it).
+  if (page === 'meta') directives.pop();
   return directives.map(([name, value]) => `${name} ${value}`).join('; ');
 }
 

@@ -10,7 +10,13 @@ import { cp, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Connect, Plugin } from 'vite';
 
-export const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+// The WebGPU bundle's Asyncify build, and the plain WASM-only build the WASM backend runs on (workers/ort-runtime.ts).
+export const ORT_FILES = [
+  'ort-wasm-simd-threaded.asyncify.mjs',
+  'ort-wasm-simd-threaded.asyncify.wasm',
+  'ort-wasm-simd-threaded.mjs',
+  'ort-wasm-simd-threaded.wasm',
+];
 const SHARD_RE = /^[0-9a-f]{64}$/;
 
 interface PackDir {
@@ -85,7 +91,7 @@ function middleware(root: string): Connect.NextHandleFunction {
     if (isPack) {
       res.setHeader('Access-Control-Allow-Origin', '*');
       // Without this a cross-origin page cannot read Content-Range, so it cannot resume inside a shard.
-      res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length');
+      res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Retry-After');
     }
     // These responses bypass Vite's own header middleware; the ORT glue also
     // starts the WASM thread workers, which must be isolated like the page.

@@ -3,7 +3,7 @@
 // (SwiftShader) run our DiT ~100x slower than WASM (see the measurements in
 // shared/notes), so "auto" only picks WebGPU on hardware.
 
-import type { AdapterSummary, BackendChoice, EnvironmentReport } from '../src/shared/engine-api';
+import type { AdapterSummary, BackendChoice, EnvironmentReport, GpuLimits } from '../src/shared/engine-api';
 import { ZoetropeError } from '../src/shared/errors';
 import type { BackendPreference } from '../src/shared/options';
 
@@ -11,9 +11,27 @@ export function isSoftwareAdapter(adapter: AdapterSummary): boolean {
   return adapter.isFallbackAdapter || adapter.architecture.toLowerCase() === 'swiftshader';
 }
 
-export function chooseBackend(preference: BackendPreference, env: EnvironmentReport): BackendChoice {
+/** The first limit the adapter falls short of for a pack, as a sentence; null when it has enough (or nothing is known). */
+export function limitShortfall(adapter: AdapterSummary, needs: Partial<GpuLimits> | undefined): string | null {
+  if (!needs || !adapter.limits) return null;
+  for (const key of ['maxBufferSize', 'maxStorageBufferBindingSize'] as const) {
+    const need = needs[key];
+    const have = adapter.limits[key];
+    if (need !== undefined && have < need) return `this model needs GPU buffers of ${mib(need)} (${key}), and this GPU allows ${mib(have)}`;
+  }
+  return null;
+}
+
+const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+
+export function chooseBackend(preference: BackendPreference, env: EnvironmentReport, needs?: Partial<GpuLimits>): BackendChoice {
   const adapter = env.adapter;
   if (preference === 'wasm') return { backend: 'wasm', reason: 'WASM was requested.' };
+  const short = adapter ? limitShortfall(adapter, needs) : null;
+  if (short && preference === 'webgpu') {
+    throw new ZoetropeError('WebGPUUnavailableError', `WebGPU was requested, but ${short}.`, { webgpu: 'limits' });
+  }
+  if (short) return { backend: 'wasm', reason: `WASM runs the model: ${short}.` };
   if (preference === 'webgpu') {
     if (!adapter) {
       throw new ZoetropeError(

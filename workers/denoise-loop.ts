@@ -1,8 +1,10 @@
 // Owns the sampling loop of pipeline "dit-rectified-flow": seeded noise, the
 // rectified-flow timesteps, one batch-2 denoiser call per step (conditional
 // row 0, unconditional row 1), guidance, previews, and cooperative
-// cancellation between steps. It never touches ONNX: the caller passes a
-// function that runs the denoiser, so the maths is tested in Vitest.
+// cancellation between steps. It never touches ONNX: a Stepper does the
+// steps, either on the CPU (cpuStepper: the caller passes a function that
+// runs the denoiser, so the maths is tested in Vitest) or on the GPU
+// (gpu-latents.ts: the latents never leave the GPU between steps).
 
 import { gaussianNoise } from './noise';
 import { cleanEstimate, guidedEulerStep, timesteps } from './scheduler';
@@ -18,12 +20,46 @@ export interface DenoiseRequest {
   guidance: number;
   shift: number;
   previewEvery: number;
+  /** Known clean values (x0) re-imposed at every step, RePaint-style; null for none. */
+  known?: KnownRegion | null;
+}
+
+/** Clean sample values for some positions of the sample (the rest are free). */
+export interface KnownRegion {
+  /** Same length as one batch row; only positions inside `ranges` are read. */
+  x0: Float32Array;
+  /** [start, end) ranges of sample positions that are known. */
+  ranges: [number, number][];
+}
+
+/**
+ * The rectified-flow forward process at time t for the known positions:
+ * x_t = (1 - t) x0 + t eps, with eps the job's own starting noise, so the
+ * known part stays on the same trajectory the sampler is following.
+ */
+export function imposeKnown(sample: Float32Array, known: KnownRegion, noise: Float32Array, t: number): void {
+  for (const [start, end] of known.ranges) {
+    for (let i = start; i < end; i++) sample[i] = (1 - t) * known.x0[i]! + t * noise[i]!;
+  }
 }
 
 export interface DenoiseHooks {
   /** Throws AbortError when the job was cancelled; awaited before every step. */
   checkpoint(): Promise<void>;
   onStep(step: number, steps: number, stepMs: number, preview: Float32Array | null): void;
+}
+
+/** Holds the latents between steps, wherever they live. */
+export interface Stepper {
+  start(sample: Float32Array): Promise<void>;
+  /** One guided Euler step from t to tNext; writes the clean estimate at t into `preview` when given. */
+  step(t: number, tNext: number, guidance: number, preview: Float32Array | null): Promise<void>;
+  /** The final sample, on the CPU. */
+  finish(): Promise<Float32Array>;
+  /** Frees what the stepper holds (GPU buffers); called after finish() and after a cancel. */
+  release(): void;
+  /** The live sample, when the latents are on the CPU (known frames are imposed on it). */
+  cpuSample?: () => Float32Array;
 }
 
 export interface StepScratch {
@@ -52,25 +88,57 @@ export async function denoiseStep(
   return velocity;
 }
 
-export async function denoise(request: DenoiseRequest, velocityFn: VelocityFn, hooks: DenoiseHooks): Promise<Float32Array> {
-  const sample = gaussianNoise(request.seed, request.sampleSize);
-  const ts = timesteps(request.steps, request.shift);
-  const scratch = createScratch(request.sampleSize);
-  const before = new Float32Array(request.sampleSize);
-  for (let i = 0; i < request.steps; i++) {
-    await hooks.checkpoint();
-    const t = ts[i]!;
-    const wantPreview = request.previewEvery > 0 && ((i + 1) % request.previewEvery === 0 || i === 0) && i + 1 < request.steps;
-    if (wantPreview) before.set(sample);
-    const started = performance.now();
-    await denoiseStep(sample, velocityFn, t, ts[i + 1]!, request.guidance, scratch);
-    const stepMs = performance.now() - started;
-    let preview: Float32Array | null = null;
-    if (wantPreview) {
-      preview = new Float32Array(request.sampleSize);
-      cleanEstimate(before, scratch.guided, t, preview);
+/** The latents stay in a Float32Array; every step sends [x; x] to the denoiser and reads the velocity back. */
+export function cpuStepper(velocityFn: VelocityFn, sampleSize: number): Stepper {
+  const scratch = createScratch(sampleSize);
+  const before = new Float32Array(sampleSize);
+  let sample: Float32Array = new Float32Array(sampleSize);
+  return {
+    async start(initial) {
+      sample = initial;
+    },
+    async step(t, tNext, guidance, preview) {
+      if (preview) before.set(sample);
+      await denoiseStep(sample, velocityFn, t, tNext, guidance, scratch);
+      if (preview) cleanEstimate(before, scratch.guided, t, preview);
+    },
+    async finish() {
+      return sample;
+    },
+    release() {},
+    cpuSample: () => sample,
+  };
+}
+
+/**
+ * The loop. `stepper` holds the latents (a bare velocity function means the
+ * CPU stepper). Known frames are re-imposed on the CPU sample before every
+ * step, so a request with `known` needs latents on the CPU.
+ */
+export async function denoise(request: DenoiseRequest, stepper: Stepper | VelocityFn, hooks: DenoiseHooks): Promise<Float32Array> {
+  const steps = typeof stepper === 'function' ? cpuStepper(stepper, request.sampleSize) : stepper;
+  const known = request.known ?? null;
+  try {
+    if (known && !steps.cpuSample) throw new Error('known frames need the latents on the CPU');
+    const initial = gaussianNoise(request.seed, request.sampleSize);
+    const noise = known ? initial.slice() : initial;
+    await steps.start(initial);
+    const ts = timesteps(request.steps, request.shift);
+    for (let i = 0; i < request.steps; i++) {
+      await hooks.checkpoint();
+      const t = ts[i]!;
+      if (known) imposeKnown(steps.cpuSample!(), known, noise, t);
+      const wantPreview = request.previewEvery > 0 && ((i + 1) % request.previewEvery === 0 || i === 0) && i + 1 < request.steps;
+      const preview = wantPreview ? new Float32Array(request.sampleSize) : null;
+      const started = performance.now();
+      await steps.step(t, ts[i + 1]!, request.guidance, preview);
+      hooks.onStep(i + 1, request.steps, performance.now() - started, preview);
     }
-    hooks.onStep(i + 1, request.steps, stepMs, preview);
+    const sample = await steps.finish();
+    // At t = 0 the known frames come back exactly (up to float rounding).
+    if (known) imposeKnown(sample, known, noise, 0);
+    return sample;
+  } finally {
+    steps.release();
   }
-  return sample;
 }

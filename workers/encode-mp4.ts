@@ -1,11 +1,15 @@
 // Owns MP4 encoding: WebCodecs VideoEncoder (driven through mediabunny's
 // VideoSampleSource, which handles encoder configuration and backpressure)
 // and mediabunny's MP4 muxer. H.264 first; VP9 where the browser has no
-// H.264 encoder (some Chromium builds ship without it).
+// H.264 encoder (some Chromium builds ship without it). Frames come from a
+// FrameSource one at a time, so a caller can make each frame just before the
+// encoder needs it (upscaling frame i while the encoder works on frame i-1)
+// instead of holding every upscaled frame.
 
 import {
   BufferTarget,
   getFirstEncodableVideoCodec,
+  type MetadataTags,
   Mp4OutputFormat,
   Output,
   QUALITY_HIGH,
@@ -16,6 +20,20 @@ import type { VideoCodecName } from '../src/shared/engine-api';
 import { ZoetropeError } from '../src/shared/errors';
 import type { RgbaFrames } from './frames';
 
+export interface FrameSource {
+  width: number;
+  height: number;
+  frames: number;
+  /** RGBA pixels of frame i; called once per frame, in order. */
+  frame(i: number): Uint8ClampedArray;
+}
+
+/** A source over frames that are already all in memory. */
+export function framesInMemory(frames: RgbaFrames): FrameSource {
+  const size = frames.width * frames.height * 4;
+  return { ...frames, frame: (i) => frames.rgba.subarray(i * size, (i + 1) * size) };
+}
+
 export const CODEC_PREFERENCE: VideoCodecName[] = ['avc', 'vp9'];
 
 export interface EncodedVideo {
@@ -25,10 +43,13 @@ export interface EncodedVideo {
 }
 
 export async function encodeMp4(
-  frames: RgbaFrames,
+  frames: FrameSource,
   fps: number,
   onFrame: (done: number) => void,
   preference: VideoCodecName[] = CODEC_PREFERENCE,
+  tags: MetadataTags | null = null,
+  /** Runs before each frame; a cancel throws AbortError from it, which passes through unchanged. */
+  checkpoint: () => void = () => {},
 ): Promise<EncodedVideo> {
   if (typeof VideoEncoder === 'undefined') {
     throw new ZoetropeError('EncoderUnavailableError', 'This browser has no WebCodecs video encoder.');
@@ -44,11 +65,12 @@ export async function encodeMp4(
   // frame; one key frame per second keeps seeking cheap on longer clips.
   const source = new VideoSampleSource({ codec, quality: QUALITY_HIGH, keyFrameInterval: 1 });
   output.addVideoTrack(source, { frameRate: fps });
+  if (tags) output.setMetadataTags(tags);
   await output.start();
-  const frameBytes = width * height * 4;
   try {
     for (let i = 0; i < frames.frames; i++) {
-      const data = frames.rgba.subarray(i * frameBytes, (i + 1) * frameBytes);
+      checkpoint();
+      const data = frames.frame(i);
       const sample = new VideoSample(data, {
         format: 'RGBA',
         codedWidth: width,
@@ -66,6 +88,7 @@ export async function encodeMp4(
     await output.finalize();
   } catch (error) {
     await output.cancel().catch(() => {});
+    if (error instanceof ZoetropeError && error.name === 'AbortError') throw error;
     throw new ZoetropeError('EncoderUnavailableError', `Encoding the video failed: ${error instanceof Error ? error.message : String(error)}`, { codec });
   }
   const buffer = output.target.buffer;

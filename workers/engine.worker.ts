@@ -1,8 +1,12 @@
 // Owns the engine worker: it implements EngineApi (src/shared/engine-api.ts)
 // and exposes it with comlink. One model is loaded at a time and one job runs
 // at a time; cancel() sets a flag that the loop checks between steps, so the
-// sessions survive a cancel and the next job starts at once.
+// sessions survive a cancel and the next job starts at once. A lost WebGPU
+// device fails the job with DeviceLostError; ORT keeps that dead device for
+// the worker's life, so the client then starts a fresh worker and loads again.
 
+// First, so that it counts every GPUBuffer ORT creates.
+import { gpuMemory, resetGpuPeak } from './gpu-memory';
 import * as Comlink from 'comlink';
 import type { EngineApi, EnvironmentReport, GenerateResult, LoadedModel, LoadRequest, ProgressCallback } from '../src/shared/engine-api';
 import { installErrorTransfer } from '../src/shared/comlink-errors';
@@ -12,21 +16,37 @@ import type { EngineProgress } from '../src/shared/progress';
 import { getInstallRecord, readPackFile } from '../src/lib/pack-db';
 import { sha256Hex } from '../src/lib/sha256';
 import { chooseBackend, wasmThreadCount } from './backend-choice';
-import { CODEC_PREFERENCE, encodeMp4 } from './encode-mp4';
+import { CODEC_PREFERENCE, encodeMp4, framesInMemory } from './encode-mp4';
+import { validateTuning } from '../src/shared/engine-tuning';
 import { rgbaToRgb } from './frames';
 import { probeEnvironment } from './environment-probe';
-import { configureRuntime, createSession, runtimeThreads, type ModelSession } from './ort-runtime';
+import { createSession, destroyWebGpuDevice, deviceLoss, runtimeInfo, type ModelSession, type SessionRequest } from './ort-runtime';
 import { Pipeline } from './pipeline';
 import { createPromptTokenizer } from './tokenize';
 import { wordLevelVocabulary } from '../src/shared/prompt-words';
-import { outputSize, resizeFrames } from './upscale';
+import { GENERATOR, provenanceTags, type Provenance } from '../src/shared/provenance';
+import { outputSize, resizedFrameStream, resizeFrames } from './upscale';
 
 installErrorTransfer();
 
 let environment: Promise<EnvironmentReport> | null = null;
-let loaded: { pipeline: Pipeline; info: LoadedModel } | null = null;
+let loaded: { pipeline: Pipeline; info: LoadedModel; key: string } | null = null;
 let running: { jobId: string; cancelled: boolean } | null = null;
 const cancelledEarly = new Set<string>();
+/** Set when the WebGPU device under the loaded sessions is lost. */
+let deviceLost: string | null = null;
+/** Resolves when that device is lost; never for WASM. */
+let lostSignal: Promise<string> = new Promise(() => {});
+
+function deviceLostError(): ZoetropeError {
+  return new ZoetropeError('DeviceLostError', `The GPU device was lost during the job: ${String(deviceLost).replace(/\.$/, '')}.`, { reason: deviceLost });
+}
+
+// Test hook: the e2e tests lose the device on purpose, as a driver reset would
+// (any page of this origin could already do worse; nothing else listens here).
+new BroadcastChannel('zoetrope-test-hooks').onmessage = (event: MessageEvent) => {
+  if (event.data === 'destroy-gpu-device' && loaded?.info.backend === 'webgpu') void destroyWebGpuDevice();
+};
 
 function probe(): Promise<EnvironmentReport> {
   return (environment ??= probeEnvironment());
@@ -41,19 +61,28 @@ const engine: EngineApi = {
 
   async load(request: LoadRequest, onProgress: ProgressCallback): Promise<LoadedModel> {
     if (running) throw new ZoetropeError('BackendError', 'A video is being generated; cancel it before loading a model.');
-    if (loaded?.info.modelKey === request.modelKey && (request.backend === 'auto' || request.backend === loaded.info.backend)) {
+    if (deviceLost) throw deviceLostError(); // This worker's ORT is bound to the dead device.
+    const tuning = validateTuning(request.tuning);
+    const key = JSON.stringify(tuning);
+    if (loaded?.info.modelKey === request.modelKey && loaded.key === key && (request.backend === 'auto' || request.backend === loaded.info.backend)) {
       return loaded.info;
     }
     await engine.unload();
     const env = await probe();
-    const choice = chooseBackend(request.backend, env);
-    configureRuntime(wasmThreadCount(env));
 
     const record = await getInstallRecord(request.modelKey);
     if (!record) {
       throw new ZoetropeError('ModelNotInstalledError', `The model ${request.modelKey} is not installed in this browser.`, { model: request.modelKey });
     }
     const manifest = record.manifest;
+    // Before any file is read or session made: a GPU too small for the pack is refused (or skipped for WASM) here.
+    const choice = chooseBackend(request.backend, env, manifest.gpuLimits);
+    // ORT reads the thread count once per runtime build, when it first initialises.
+    const sessionRequest: SessionRequest = {
+      backend: choice.backend,
+      wasmRuntime: tuning.wasmRuntime,
+      threads: Math.min(tuning.threads ?? Infinity, wasmThreadCount(env)),
+    };
     if (manifest.graphs.decoder !== null) {
       throw new ZoetropeError('UnsupportedModelError', 'This model needs a decoder graph, which this version of Zoetrope does not support yet.', { graph: 'decoder' });
     }
@@ -78,24 +107,32 @@ const engine: EngineApi = {
     onProgress({ kind: 'loading', stage: 'sessions', done: 0, total: graphCount });
     let textEncoder: ModelSession | null = null;
     if (manifest.graphs.textEncoder) {
-      textEncoder = await createSession(bytes.get(manifest.graphs.textEncoder)!, choice.backend, 'text encoder');
+      textEncoder = await createSession(bytes.get(manifest.graphs.textEncoder)!, sessionRequest, 'text encoder');
       onProgress({ kind: 'loading', stage: 'sessions', done: 1, total: graphCount });
     }
-    const denoiser = await createSession(bytes.get(manifest.graphs.denoiser)!, choice.backend, 'denoiser');
+    const denoiser = await createSession(bytes.get(manifest.graphs.denoiser)!, sessionRequest, 'denoiser');
+    if (choice.backend === 'webgpu') {
+      lostSignal = (await deviceLoss()).lost;
+      void lostSignal.then((message) => (deviceLost = message));
+    }
     onProgress({ kind: 'loading', stage: 'sessions', done: graphCount, total: graphCount });
     const sessionMs = performance.now() - sessionStarted;
 
+    const runtime = await runtimeInfo(choice.backend, tuning.wasmRuntime);
     const info: LoadedModel = {
       modelKey: request.modelKey,
       backend: choice.backend,
       reason: choice.reason,
       adapter: env.adapter,
-      wasmThreads: runtimeThreads(),
+      wasmThreads: runtime.threads,
+      tuning,
+      runtime: { version: runtime.version, wasmFile: runtime.wasmFile },
+      gpuBytes: choice.backend === 'webgpu' ? (gpuMemory()?.liveBytes ?? null) : null,
       readMs,
       sessionMs,
       promptVocabulary: wordLevelVocabulary(tokenizerJson, manifest.tokenizer.maxLength),
     };
-    loaded = { pipeline: new Pipeline(manifest, tokenizer, textEncoder, denoiser), info };
+    loaded = { pipeline: new Pipeline(manifest, tokenizer, textEncoder, denoiser, tuning.gpuLatents), info, key };
     return info;
   },
 
@@ -108,11 +145,13 @@ const engine: EngineApi = {
     running = job;
     const { pipeline, info } = loaded;
     const started = performance.now();
+    resetGpuPeak();
     const emit = (event: EngineProgress) => onProgress(event);
     try {
       const out = await pipeline.run(options, {
         checkpoint: async () => {
           await yieldToEvents();
+          if (deviceLost) throw deviceLostError();
           if (job.cancelled) throw abortError();
         },
         onText: () => emit({ kind: 'text' }),
@@ -121,14 +160,35 @@ const engine: EngineApi = {
       await yieldToEvents();
       if (job.cancelled) throw abortError();
       emit({ kind: 'decoding' });
+      const framesStarted = performance.now();
       const framesSha256 = await sha256Hex(rgbaToRgb(out.frames));
-      const size = outputSize(out.frames.width, out.frames.height, options.outputShortSide);
-      const big = resizeFrames(out.frames, size.width, size.height);
+      const framesMs = performance.now() - framesStarted;
       const encodeStarted = performance.now();
+      const size = outputSize(out.frames.width, out.frames.height, options.outputShortSide);
+      // Streamed: frame i is upscaled while the encoder works on frame i-1, and only one big frame is held.
+      const big = info.tuning.streamEncode
+        ? resizedFrameStream(out.frames, size.width, size.height)
+        : framesInMemory(resizeFrames(out.frames, size.width, size.height));
       const fps = pipeline.manifest.video.fps;
       emit({ kind: 'encoding', frame: 0, frames: big.frames });
       const codecs = options.videoCodec === 'auto' ? CODEC_PREFERENCE : [options.videoCodec];
-      const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs);
+      const m = pipeline.manifest;
+      const provenance: Provenance = {
+        zoetrope: 1,
+        generator: GENERATOR,
+        kind: 'clip',
+        model: info.modelKey,
+        modelHash: m.files.find((f) => f.path === m.graphs.denoiser)?.sha256 ?? '',
+        backend: info.backend,
+        steps: options.steps,
+        guidance: options.guidance,
+        clips: [{ prompt: options.prompt, seed: options.seed, framesSha256 }],
+      };
+      const tags = provenanceTags(provenance, options.prompt);
+      // Encoding awaits the encoder between frames, so a cancel message gets in; it is honoured before the next frame.
+      const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs, tags, () => {
+        if (job.cancelled) throw abortError();
+      });
       const encodeMs = performance.now() - encodeStarted;
       emit({ kind: 'done' });
       const result: GenerateResult = {
@@ -141,10 +201,32 @@ const engine: EngineApi = {
         fps,
         backend: info.backend,
         framesSha256,
-        options,
-        timings: { textMs: out.textMs, stepMs: out.stepMs, encodeMs, totalMs: performance.now() - started },
+        // The known frames are the caller's own; no need to send them back.
+        options: options.knownFrames ? { ...options, knownFrames: null } : options,
+        modelFrames: { rgba: new Uint8Array(out.frames.rgba.buffer), frames: out.frames.frames, width: out.frames.width, height: out.frames.height },
+        provenance,
+        timings: {
+          textMs: out.textMs,
+          textOrtMs: out.textOrtMs,
+          stepMs: out.stepMs,
+          stepOrtMs: out.stepOrtMs,
+          latents: out.latents,
+          framesMs,
+          encodeMs,
+          totalMs: performance.now() - started,
+          gpuPeakBytes: info.backend === 'webgpu' ? (gpuMemory()?.peakBytes ?? null) : null,
+        },
       };
-      return Comlink.transfer(result, [result.mp4.buffer]);
+      return Comlink.transfer(result, [result.mp4.buffer, result.modelFrames.rgba.buffer]);
+    } catch (error) {
+      // A run on a lost device fails with whatever ORT says (often before the
+      // device's lost promise settles): give that promise a moment, then name the cause.
+      if (info.backend === 'webgpu') await Promise.race([lostSignal, new Promise((resolve) => setTimeout(resolve, 1000))]);
+      if (deviceLost) {
+        loaded = null;
+        throw deviceLostError();
+      }
+      throw error;
     } finally {
       running = null;
     }

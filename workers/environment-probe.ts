@@ -30,5 +30,6 @@ function summarize(adapter: GPUAdapter): AdapterSummary {
     architecture: info?.architecture ?? '',
     description: info?.description ?? '',
     isFallbackAdapter: Boolean(info?.isFallbackAdapter ?? legacy ?? false),
+    limits: { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize },
   };
 }

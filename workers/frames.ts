@@ -1,5 +1,6 @@
 // Owns turning a model sample into pixels. The v1 contract's sample is RGB
-// in [-1, 1] with layout [C, T, H, W]; pixel = round(clamp((x + 1) * 127.5)).
+// in [-1, 1] with layout [C, T, H, W]; pixel = round(clamp((x + 1) * 127.5)),
+// and back (known frames of a continuation) x = pixel / 127.5 - 1.
 
 export interface RgbaFrames {
   /** `frames` RGBA images of width x height, back to back. */
@@ -39,4 +40,29 @@ export function rgbaToRgb(frames: RgbaFrames): Uint8Array {
     out[i * 3 + 2] = frames.rgba[i * 4 + 2]!;
   }
   return out;
+}
+
+/**
+ * The known leading frames of a continuation as sample values: x0 (zero
+ * elsewhere) and, per channel, the one contiguous range of the first
+ * `frames` frames in the [C, T, H, W] layout.
+ */
+export function knownRegion(
+  rgba: Uint8Array,
+  known: number,
+  shape: readonly [number, number, number, number],
+): { x0: Float32Array; ranges: [number, number][] } {
+  const [channels, frames, height, width] = shape;
+  const plane = height * width;
+  if (known >= frames) throw new Error(`known frames (${known}) must be fewer than the clip's ${frames}`);
+  if (rgba.length !== known * plane * 4) throw new Error(`known frames need ${known * plane * 4} RGBA bytes, got ${rgba.length}`);
+  const x0 = new Float32Array(channels * frames * plane);
+  const ranges: [number, number][] = [];
+  for (let c = 0; c < channels; c++) {
+    for (let t = 0; t < known; t++) {
+      for (let p = 0; p < plane; p++) x0[(c * frames + t) * plane + p] = rgba[(t * plane + p) * 4 + c]! / 127.5 - 1;
+    }
+    ranges.push([c * frames * plane, (c * frames + known) * plane]);
+  }
+  return { x0, ranges };
 }

@@ -1,13 +1,17 @@
 // Owns one loaded model: its tokenizer and ONNX sessions, and a generation
 // job from prompt to RGBA frames (text encoder once, then the denoising
-// loop). Wiring only: the maths lives in denoise-loop.ts and scheduler.ts.
+// loop, with the latents on the CPU or, on WebGPU, on the GPU). Wiring only:
+// the maths lives in denoise-loop.ts, scheduler.ts and gpu-latents.ts. It
+// times every ORT session.run, so that the bench can tell ORT's time from
+// the pipeline's own overhead.
 
 import { ZoetropeError } from '../src/shared/errors';
 import type { PackManifest } from '../src/shared/manifest';
 import type { GenerateOptions } from '../src/shared/options';
 import type { PreviewFrames } from '../src/shared/progress';
-import { denoise } from './denoise-loop';
-import { sampleToRgba, type RgbaFrames } from './frames';
+import { cpuStepper, denoise, type Stepper } from './denoise-loop';
+import { knownRegion, sampleToRgba, type RgbaFrames } from './frames';
+import { gpuStepper } from './gpu-latents';
 import type { FeedTensor, ModelSession, OutputTensor } from './ort-runtime';
 import type { PromptTokenizer } from './tokenize';
 
@@ -20,7 +24,13 @@ export interface PipelineHooks {
 export interface PipelineOutput {
   frames: RgbaFrames;
   textMs: number;
+  /** Inside ORT's session.run for the text encoder. */
+  textOrtMs: number;
   stepMs: number[];
+  /** Inside ORT's session.run, per step. */
+  stepOrtMs: number[];
+  /** Where the latents lived between steps. */
+  latents: 'cpu' | 'gpu';
 }
 
 export class Pipeline {
@@ -29,6 +39,8 @@ export class Pipeline {
     private readonly tokenizer: PromptTokenizer,
     private readonly textEncoder: ModelSession | null,
     private readonly denoiser: ModelSession,
+    /** WebGPU: keep the latents on the GPU between steps. */
+    private readonly gpuLatents: boolean,
   ) {
     for (const name of ['sample', 'timestep']) {
       if (!denoiser.inputNames.includes(name)) {
@@ -40,6 +52,14 @@ export class Pipeline {
   async release(): Promise<void> {
     await this.textEncoder?.release();
     await this.denoiser.release();
+  }
+
+  private known(rgba: Uint8Array, frames: number) {
+    try {
+      return knownRegion(rgba, frames, this.manifest.sample.shape);
+    } catch (e) {
+      throw new ZoetropeError('OptionsError', `knownFrames: ${e instanceof Error ? e.message : String(e)}.`, { field: 'knownFrames' });
+    }
   }
 
   async run(options: GenerateOptions, hooks: PipelineHooks): Promise<PipelineOutput> {
@@ -59,6 +79,7 @@ export class Pipeline {
       textFeeds['input_ids'] = ids;
     }
     const textMs = performance.now() - textStarted;
+    const textOrtMs = this.textEncoder?.lastRunMs ?? 0;
     for (const name of this.denoiser.inputNames) {
       if (name !== 'sample' && name !== 'timestep' && !(name in textFeeds)) {
         throw new ZoetropeError('UnsupportedModelError', `The denoiser input "${name}" is not produced by the text encoder.`, { input: name });
@@ -66,9 +87,26 @@ export class Pipeline {
     }
 
     const stepMs: number[] = [];
+    const stepOrtMs: number[] = [];
     const dims = [2, ...shape];
     const outputName = this.denoiser.outputNames.includes('velocity') ? 'velocity' : this.denoiser.outputNames[0]!;
     const timestep = new Float32Array(2);
+    const otherFeeds = (t: number): Record<string, FeedTensor> => {
+      timestep.fill(t);
+      return { ...textFeeds, timestep: { type: 'float32', data: timestep, dims: [2] } };
+    };
+    // Known frames (a scene's continuation) are imposed on the CPU sample every step.
+    const onGpu = this.gpuLatents && this.denoiser.device !== null && !options.knownFrames;
+    const stepper: Stepper = onGpu
+      ? gpuStepper(this.denoiser, dims, 'sample', outputName, otherFeeds)
+      : cpuStepper(async (batch, t) => {
+          const out = await this.denoiser.run({ ...otherFeeds(t), sample: { type: 'float32', data: batch, dims } });
+          const velocity = out[outputName];
+          if (!velocity || velocity.data.length !== 2 * sampleSize) {
+            throw new ZoetropeError('UnsupportedModelError', `The denoiser output "${outputName}" does not have the shape [2, ${shape.join(', ')}].`);
+          }
+          return velocity.data;
+        }, sampleSize);
     const sample = await denoise(
       {
         seed: options.seed,
@@ -77,30 +115,19 @@ export class Pipeline {
         guidance: options.guidance,
         shift: this.manifest.scheduler.shift,
         previewEvery: options.previewEvery,
+        known: options.knownFrames ? this.known(options.knownFrames.rgba, options.knownFrames.frames) : null,
       },
-      async (batch, t) => {
-        timestep.fill(t);
-        const feeds: Record<string, FeedTensor> = {
-          ...textFeeds,
-          sample: { type: 'float32', data: batch, dims },
-          timestep: { type: 'float32', data: timestep, dims: [2] },
-        };
-        const out = await this.denoiser.run(feeds);
-        const velocity = out[outputName];
-        if (!velocity || velocity.data.length !== 2 * sampleSize) {
-          throw new ZoetropeError('UnsupportedModelError', `The denoiser output "${outputName}" does not have the shape [2, ${shape.join(', ')}].`);
-        }
-        return velocity.data;
-      },
+      stepper,
       {
         checkpoint: hooks.checkpoint,
         onStep: (step, steps, ms, preview) => {
           stepMs.push(ms);
+          stepOrtMs.push(this.denoiser.lastRunMs);
           hooks.onStep(step, steps, preview ? sampleToRgba(preview, shape) : null);
         },
       },
     );
-    return { frames: sampleToRgba(sample, shape), textMs, stepMs };
+    return { frames: sampleToRgba(sample, shape), textMs, textOrtMs, stepMs, stepOrtMs, latents: onGpu ? 'gpu' : 'cpu' };
   }
 }
 

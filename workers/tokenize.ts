@@ -44,7 +44,9 @@ export function createPromptTokenizer(tokenizerJson: unknown, spec: PackManifest
       return out;
     },
     decode(ids) {
-      return tokenizer.decode(ids.filter((id) => id !== padId), { skip_special_tokens: true });
+      // tokenizers.js throws on an empty list (an all-padding prompt); that is simply no text.
+      const kept = ids.filter((id) => id !== padId);
+      return kept.length === 0 ? '' : tokenizer.decode(kept, { skip_special_tokens: true });
     },
   };
 }

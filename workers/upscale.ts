@@ -49,6 +49,17 @@ function taps(srcLength: number, dstLength: number): Taps {
   return { start, weights, size };
 }
 
+/** Upscales frame by frame as the encoder asks for them (the encoder's FrameSource shape), holding one output frame at a time. */
+export function resizedFrameStream(input: RgbaFrames, width: number, height: number) {
+  const size = input.width * input.height * 4;
+  return {
+    width,
+    height,
+    frames: input.frames,
+    frame: (i: number) => resizeFrames({ ...input, rgba: input.rgba.subarray(i * size, (i + 1) * size), frames: 1 }, width, height).rgba,
+  };
+}
+
 /** Resizes every frame; returns new RGBA frames of the requested size. Alpha is kept opaque. */
 export function resizeFrames(input: RgbaFrames, width: number, height: number): RgbaFrames {
   if (width === input.width && height === input.height) return input;

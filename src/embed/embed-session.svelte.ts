@@ -17,7 +17,7 @@ import { builtInManifestUrl, isSameOrigin } from '../lib/url-settings';
 import { isModelId, type EmbedOptions } from './embed-options';
 import { JobQueue } from './job-queue';
 import type { EmbedState, GenerateRequest, ProgressPhase } from './protocol';
-import { ensureStorage } from './storage-check';
+import { ensureStorage } from '../lib/storage-check';
 
 export interface JobProgress {
   phase: ProgressPhase;
@@ -284,7 +284,7 @@ export class EmbedSession {
     } catch (e) {
       const error = toZoetropeError(e);
       // The engine was killed as the fallback of a cancel, or crashed: load it again for the next request.
-      if ((error.name === 'AbortError' || error.name === 'EngineCrashedError') && !this.engine.alive) {
+      if ((error.name === 'AbortError' || error.name === 'EngineCrashedError' || error.name === 'DeviceLostError') && !this.engine.alive) {
         this.loaded = null;
         await this.load().catch((err: unknown) => this.fail(err));
       }

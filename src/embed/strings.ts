@@ -106,6 +106,7 @@ const it: Strings = {
     OptionsError: ['Una delle impostazioni non è valida.', 'Correggi il campo indicato sotto e premi di nuovo "Genera il video".'],
     EncoderUnavailableError: ['Questo browser non sa creare un video MP4.', 'Usa un Chrome, Edge o altro browser recente con WebCodecs.'],
     EngineCrashedError: ['Il motore si è fermato all\'improvviso.', 'Premi di nuovo "Genera il video": il modello verrà ricaricato.'],
+    DeviceLostError: ['La GPU si è azzerata a metà del video, che non è stato finito.', 'Il modello è stato ricaricato: premi di nuovo "Genera il video".'],
     AbortError: ['Annullato.', 'Premi "Genera il video" quando vuoi.'],
   },
 };

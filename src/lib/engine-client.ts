@@ -87,6 +87,10 @@ export class EngineClient {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await Promise.race([this.guarded((api) => api.generate(jobId, generateOptions, Comlink.proxy(progress))), killed]);
+    } catch (error) {
+      // ORT keeps a lost GPU device for the worker's life: the next load needs a fresh worker.
+      if (toZoetropeError(error).name === 'DeviceLostError') this.terminate();
+      throw error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(killTimer);

@@ -22,11 +22,14 @@ const NEXT: Record<ZoetropeErrorName, [string, string]> = {
   StorageUnavailableError: ['This browser will not let the site store data.', 'Leave private browsing, or allow site data for this page, then reload.'],
   WebGPUUnavailableError: ['WebGPU is not available here.', 'Choose "Automatic" or "WASM" as the backend; both work without a GPU.'],
   BackendError: ['The model could not run on this backend.', 'Try the other backend in Settings, or reload the page.'],
+  DeviceLostError: ['The GPU was reset in the middle of the video, so this video was not finished.', 'The model has been loaded again: press Generate to make it again. If it keeps happening, choose WASM in Settings.'],
   UnsupportedModelError: ['This model needs something this version of Zoetrope cannot do.', 'Use a model pack made for this version, or update Zoetrope.'],
   OptionsError: ['One of the settings is not valid.', 'Fix the field named below and press Generate again.'],
   EncoderUnavailableError: ['This browser cannot make an MP4 video.', 'Use a recent Chrome, Edge or another browser with WebCodecs.'],
   EngineCrashedError: ['The engine stopped unexpectedly (the tab may have run out of memory).', 'Press Generate again; the model will be loaded again.'],
   AbortError: ['Cancelled.', 'Press Generate when you are ready.'],
+  LessonFileError: ['This lesson file cannot be used, so nothing was imported.', 'Check the field named below, or export the lesson again from Zoetrope.'],
+  NotZoetropeVideoError: ['This video was not made by Zoetrope (or its settings were removed), so it cannot be remixed.', 'Drop an MP4 that Zoetrope made and that was not re-encoded by another program.'],
   ProtocolError: ['The embedding page sent a message Zoetrope does not understand.', 'Whoever runs the page should check the message against the protocol in README.md ("Embedding"); the detail names the field.'],
 };
 
@@ -35,6 +38,16 @@ export function friendlyError(error: ZoetropeError): FriendlyError {
   if (error.name === 'ModelNotFoundError' && error.details['builtIn'] === true) {
     title = 'The built-in model was not found.';
     next = 'This copy of Zoetrope has no built-in model pack yet. Build it (see "Build the built-in model" in README.md) and restart the app, or open another pack with ?model=<manifest URL>.';
+  }
+  if (error.name === 'DownloadError' && error.details['blockedByPolicy'] === true) {
+    title = `This site does not download models from ${String(error.details['origin'])}.`;
+    next = 'Its publisher chose the hosts it may download from (ZOETROPE_CSP_CONNECT, see README.md "Privacy"). Ask them to add this one, or import the model as a .zoepack file in the Model library.';
+  } else if (error.name === 'DownloadError' && error.details['status'] === 404) {
+    title = 'A piece of the model is missing on the server.';
+    next = 'The pack on the server is incomplete, so trying again will not help: tell whoever publishes it. Pieces already downloaded are kept.';
+  } else if (error.name === 'DownloadError' && (error.details['status'] === 429 || error.details['status'] === 503)) {
+    title = 'The server is too busy to send the model now.';
+    next = 'Wait a minute, then press "Install model" to go on from where it stopped; finished pieces are kept.';
   }
   let detail = error.message;
   if (error.name === 'StorageQuotaError' && typeof error.details['needed'] === 'number') {

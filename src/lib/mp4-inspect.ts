@@ -16,7 +16,8 @@ export interface Mp4Report {
   decodedSha256: string;
 }
 
-export async function inspectMp4(blob: Blob): Promise<Mp4Report> {
+/** Decodes every frame. With `hash: false` the pixels are not kept (long 720p lessons would need GBs). */
+export async function inspectMp4(blob: Blob, { hash = true } = {}): Promise<Mp4Report> {
   const input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
   try {
     const track = await input.getPrimaryVideoTrack();
@@ -32,9 +33,11 @@ export async function inspectMp4(blob: Blob): Promise<Mp4Report> {
         frames++;
         width = sample.displayWidth;
         height = sample.displayHeight;
-        const rgba = new Uint8Array(sample.allocationSize({ format: 'RGBA' }));
-        await sample.copyTo(rgba, { format: 'RGBA' });
-        parts.push(rgba);
+        if (hash) {
+          const rgba = new Uint8Array(sample.allocationSize({ format: 'RGBA' }));
+          await sample.copyTo(rgba, { format: 'RGBA' });
+          parts.push(rgba);
+        }
       } finally {
         sample.close();
       }
@@ -45,7 +48,7 @@ export async function inspectMp4(blob: Blob): Promise<Mp4Report> {
       all.set(p, offset);
       offset += p.byteLength;
     }
-    return { frames, width, height, codec, durationSeconds: await input.computeDuration(), decodedSha256: await sha256Hex(all) };
+    return { frames, width, height, codec, durationSeconds: await input.computeDuration(), decodedSha256: hash ? await sha256Hex(all) : '' };
   } finally {
     input.dispose();
   }

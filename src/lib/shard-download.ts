@@ -4,10 +4,13 @@
 // the rest with an HTTP Range request. A server that ignores Range answers
 // 200 with the whole shard, and we start that shard again. The shard is
 // returned only once its SHA-256 matches; a mismatch is fetched once more.
+// A failed request (a dropped connection, 5xx, 429) is tried again after a
+// bounded back-off (retry-policy.ts), resuming from the bytes already saved.
 
-import { abortError, ZoetropeError } from '../shared/errors';
+import { abortError, toZoetropeError, ZoetropeError } from '../shared/errors';
 import type { ShardEntry } from '../shared/manifest';
 import { clearPieces, concatBytes, putPiece, readPrefix } from './partial-db';
+import { decideRetry, SHARD_RETRY, type RetryPolicy } from './retry-policy';
 import { sha256Hex } from './sha256';
 
 /** Received bytes are saved in pieces of this size, so a crash loses at most this much. */
@@ -27,6 +30,7 @@ export async function downloadShard(
   shard: ShardEntry,
   onBytes: (bytesOfShard: number) => void,
   signal?: AbortSignal,
+  policy: RetryPolicy = SHARD_RETRY,
 ): Promise<ShardDownload> {
   let fetched = 0;
   let resumedFrom = -1;
@@ -34,7 +38,7 @@ export async function downloadShard(
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const prefix = await readPrefix(shard.sha256);
     if (resumedFrom < 0) resumedFrom = prefix.byteLength;
-    const { bytes, received } = prefix.byteLength >= shard.size ? { bytes: prefix, received: 0 } : await fetchRest(url, shard, prefix, onBytes, signal);
+    const { bytes, received } = prefix.byteLength >= shard.size ? { bytes: prefix, received: 0 } : await fetchWithRetries(url, shard, prefix, onBytes, signal, policy);
     fetched += received;
     const digest = await sha256Hex(bytes);
     if (bytes.byteLength === shard.size && digest === shard.sha256) return { bytes, fetched, resumedFrom };
@@ -47,6 +51,59 @@ export async function downloadShard(
     });
   }
   throw lastError as ZoetropeError;
+}
+
+/**
+ * fetchRest, tried again while the failure is one a later try can fix. Each
+ * try resumes from the bytes the failed one saved, so a connection dropped
+ * mid-shard costs only what was in flight.
+ */
+async function fetchWithRetries(
+  url: string,
+  shard: ShardEntry,
+  firstPrefix: Uint8Array,
+  onBytes: (n: number) => void,
+  signal: AbortSignal | undefined,
+  policy: RetryPolicy,
+): Promise<{ bytes: Uint8Array; received: number }> {
+  let prefix = firstPrefix;
+  for (let failed = 1; ; failed++) {
+    try {
+      return await fetchRest(url, shard, prefix, onBytes, signal);
+    } catch (error) {
+      const e = toZoetropeError(error);
+      if (e.name !== 'DownloadError' || signal?.aborted) throw e;
+      const status = typeof e.details['status'] === 'number' ? e.details['status'] : null;
+      const retryAfter = typeof e.details['retryAfter'] === 'string' ? e.details['retryAfter'] : null;
+      const decision = decideRetry({ status, retryAfter }, failed, policy);
+      if (!decision.retry) {
+        if (decision.reason === 'not-retryable') throw e;
+        const why =
+          decision.reason === 'retry-after-too-long'
+            ? ` The server asks to wait ${Math.ceil((decision.retryAfterMs ?? 0) / 1000)} s before trying again.`
+            : ` Tried ${failed} times.`;
+        throw new ZoetropeError('DownloadError', `${e.message}${why}`, { ...e.details, tries: failed });
+      }
+      console.info(`[zoetrope] ${e.message} Trying again in ${decision.delayMs} ms (try ${failed + 1} of ${policy.tries}).`);
+      await sleep(decision.delayMs, signal);
+      prefix = await readPrefix(shard.sha256);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      reject(abortError('The download was paused or cancelled.'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }, ms);
+    if (signal?.aborted) done();
+    else signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 async function fetchRest(
@@ -70,7 +127,9 @@ async function fetchRest(
     throw stopped(error);
   }
   if (!response.ok || !response.body) {
-    throw new ZoetropeError('DownloadError', `${url} answered ${response.status} ${response.statusText}.`, { url, status: response.status });
+    const what = response.status === 404 ? 'The server does not have this piece of the model' : `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    await response.body?.cancel().catch(() => {});
+    throw new ZoetropeError('DownloadError', `${what} (${url}).`, { url, status: response.status, retryAfter: response.headers.get('Retry-After') });
   }
   let start = 0;
   if (response.status === 206) {

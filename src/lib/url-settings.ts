@@ -1,7 +1,10 @@
 // Owns the settings a page address can carry (?backend=webgpu|wasm|auto,
-// ?model=<manifest URL>, ?codec=auto|avc|vp9) and the backend setting kept in localStorage.
+// ?model=<manifest URL>, ?codec=auto|avc|vp9, the engine tuning of
+// src/shared/engine-tuning.ts) and the backend setting kept in localStorage.
 // The address wins over the stored setting, so a link (or a test) can force it.
 
+import { DEFAULT_TUNING, tuningFromParams, type EngineTuning } from '../shared/engine-tuning';
+import { toZoetropeError, type ZoetropeError } from '../shared/errors';
 import { parseBackendPreference, parseCodecPreference, type BackendPreference, type CodecPreference } from '../shared/options';
 
 export const BUILT_IN_MODEL_ID = 'zoetrope-shapes';
@@ -18,6 +21,10 @@ export interface PageSettings {
   backendFromUrl: boolean;
   /** ?codec=vp9 forces the VP9 path (also how the tests exercise the fallback). */
   codec: CodecPreference;
+  /** ?threads=, ?wasmRuntime=, ?gpuLatents=, ?streamEncode= (the defaults are the fastest measured). */
+  tuning: EngineTuning;
+  /** A bad tuning parameter: the page says so and uses the defaults. */
+  tuningError: ZoetropeError | null;
 }
 
 export function readPageSettings(search = location.search, defaultModelUrl: string | null = null): PageSettings {
@@ -25,7 +32,16 @@ export function readPageSettings(search = location.search, defaultModelUrl: stri
   const model = params.get('model');
   const manifestUrl = model ? new URL(model, location.href).href : (defaultModelUrl ?? builtInManifestUrl());
   const fromUrl = parseBackendPreference(params.get('backend'));
+  let tuning = DEFAULT_TUNING;
+  let tuningError: ZoetropeError | null = null;
+  try {
+    tuning = tuningFromParams(params);
+  } catch (e) {
+    tuningError = toZoetropeError(e);
+  }
   return {
+    tuning,
+    tuningError,
     manifestUrl,
     isBuiltIn: manifestUrl === builtInManifestUrl(),
     backend: fromUrl ?? storedBackend() ?? 'auto',

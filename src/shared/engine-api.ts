@@ -2,15 +2,25 @@
 // The worker implements EngineApi and exposes it with comlink; the UI talks
 // to it only through src/lib/engine-client.ts. No DOM and no onnxruntime here.
 
+import type { EngineTuning } from './engine-tuning';
 import type { Backend, BackendPreference, GenerateOptions } from './options';
 import type { EngineProgress } from './progress';
 import type { PromptVocabulary } from './prompt-words';
+import type { Provenance } from './provenance';
+
+/** The adapter limits a pack may declare a need for (manifest `gpuLimits`). */
+export interface GpuLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
 
 export interface AdapterSummary {
   vendor: string;
   architecture: string;
   description: string;
   isFallbackAdapter: boolean;
+  /** The adapter's own limits (what ORT asks the device for); absent when unknown. */
+  limits?: GpuLimits;
 }
 
 export interface EnvironmentReport {
@@ -31,6 +41,8 @@ export interface LoadRequest {
   /** `id@version` of an installed pack (see src/lib/model-store.ts). */
   modelKey: string;
   backend: BackendPreference;
+  /** Threads, runtime build, GPU latents, streamed encoding; validated by the engine; defaults when absent. */
+  tuning?: Partial<EngineTuning>;
 }
 
 export interface LoadedModel {
@@ -39,6 +51,12 @@ export interface LoadedModel {
   reason: string;
   adapter: AdapterSummary | null;
   wasmThreads: number;
+  /** The tuning in force (defaults filled in). */
+  tuning: EngineTuning;
+  /** onnxruntime-web's version and the wasm file the backend runs on. */
+  runtime: { version: string; wasmFile: string };
+  /** WebGPU: bytes in GPUBuffers once the sessions exist (weights, mostly); null on WASM. */
+  gpuBytes: number | null;
   readMs: number;
   sessionMs: number;
   /** The words the model's tokenizer knows, for the prompt check; null for subword tokenizers. */
@@ -49,10 +67,21 @@ export type VideoCodecName = 'avc' | 'vp9';
 
 export interface GenerateTimings {
   textMs: number;
-  /** Wall time of each denoiser run, in order. */
+  /** Inside ORT's session.run for the text encoder. */
+  textOrtMs: number;
+  /** Wall time of each denoising step (denoiser run, guidance, Euler step, preview), in order. */
   stepMs: number[];
+  /** Inside ORT's session.run, per step: stepMs minus this is the loop's own overhead. */
+  stepOrtMs: number[];
+  /** Where the latents lived between steps. */
+  latents: 'cpu' | 'gpu';
+  /** Sample to pixels and the frames' hash. */
+  framesMs: number;
+  /** Upscaling and MP4 encoding (streamed or not, see EngineTuning.streamEncode). */
   encodeMs: number;
   totalMs: number;
+  /** WebGPU: the most bytes in GPUBuffers at once during the job; null on WASM. */
+  gpuPeakBytes: number | null;
 }
 
 export interface GenerateResult {
@@ -68,6 +97,17 @@ export interface GenerateResult {
   framesSha256: string;
   options: GenerateOptions;
   timings: GenerateTimings;
+  /** The frames at the model's resolution (RGBA), before upscaling: lessons compose from these. */
+  modelFrames: ModelFrames;
+  /** What the MP4's metadata tags say about how it was made. */
+  provenance: Provenance;
+}
+
+export interface ModelFrames {
+  rgba: Uint8Array;
+  frames: number;
+  width: number;
+  height: number;
 }
 
 export type ProgressCallback = (event: EngineProgress) => void;

@@ -16,12 +16,15 @@ export const ERROR_NAMES = [
   'PackFileError',
   'WebGPUUnavailableError',
   'BackendError',
+  'DeviceLostError',
   'UnsupportedModelError',
   'OptionsError',
   'EncoderUnavailableError',
   'EngineCrashedError',
   'AbortError',
   'ProtocolError',
+  'LessonFileError',
+  'NotZoetropeVideoError',
 ] as const;
 
 export type ZoetropeErrorName = (typeof ERROR_NAMES)[number];

@@ -7,6 +7,11 @@ import { fieldError } from './errors';
 export const PACK_FORMAT = 'zoetrope-pack';
 export const PACK_FORMAT_VERSION = 1;
 export const DEFAULT_SHARD_SIZE = 32 * 1024 * 1024;
+/** Hostile or broken manifests are refused before they can ask for absurd work: a shard is one ArrayBuffer in memory. */
+export const MAX_SHARD_SIZE = 1024 * 1024 * 1024;
+export const MAX_PACK_BYTES = 64 * 1024 * 1024 * 1024;
+export const MAX_FILES = 256;
+export const MAX_SHARDS = 65_536;
 export const PIPELINES = ['dit-rectified-flow'] as const;
 export const SCHEDULERS = ['rectified-flow-euler'] as const;
 
@@ -43,6 +48,8 @@ export interface PackManifest {
   tokenizer: { file: string; maxLength: number; padId: number; unkId: number };
   graphs: { textEncoder: string | null; denoiser: string; decoder: string | null };
   vocabulary?: Record<string, string[]>;
+  /** WebGPU limits the pack's graphs need at least (its largest weight buffer); checked before any session is made. */
+  gpuLimits?: { maxBufferSize?: number; maxStorageBufferBindingSize?: number };
   shardSize: number;
   totalBytes: number;
   files: FileEntry[];
@@ -51,6 +58,8 @@ export interface PackManifest {
 const ID_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const SHA_RE = /^[0-9a-f]{64}$/;
 const PATH_RE = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
+/** Vocabulary group names: plain words, so that "__proto__" and friends never become keys. */
+const GROUP_RE = /^[A-Za-z][A-Za-z0-9 _-]{0,63}$/;
 
 type Obj = Record<string, unknown>;
 
@@ -105,18 +114,24 @@ function graphRef(o: Obj, key: string, field: string, files: Set<string>, requir
 
 function validateFiles(value: unknown, shardSize: number): FileEntry[] {
   if (!Array.isArray(value) || value.length === 0) fail('files', 'a non-empty array', value);
+  if (value.length > MAX_FILES) fail('files', `at most ${MAX_FILES} files`, value);
   const seen = new Set<string>();
+  // The same shard may appear in two files (stored once), but never with two sizes.
+  const shardSizes = new Map<string, number>();
+  let shardCount = 0;
   return value.map((raw, i) => {
     const f = obj(raw, `files[${i}]`);
     const path = str(f, 'path', `files[${i}].path`);
     if (!PATH_RE.test(path)) fail(`files[${i}].path`, 'a relative path of letters, digits, ".", "_", "-" and "/"', path);
     if (seen.has(path)) fail(`files[${i}].path`, 'a path not used by another file', path);
     seen.add(path);
-    const size = int(f, 'size', `files[${i}].size`, 1);
+    const size = int(f, 'size', `files[${i}].size`, 1, MAX_PACK_BYTES);
     const sha256 = str(f, 'sha256', `files[${i}].sha256`);
     if (!SHA_RE.test(sha256)) fail(`files[${i}].sha256`, '64 lowercase hex digits', sha256);
     const shardsRaw = f['shards'];
     if (!Array.isArray(shardsRaw) || shardsRaw.length === 0) fail(`files[${i}].shards`, 'a non-empty array', shardsRaw);
+    shardCount += shardsRaw.length;
+    if (shardCount > MAX_SHARDS) fail(`files[${i}].shards`, `at most ${MAX_SHARDS} shards in the whole pack`, shardsRaw);
     let sum = 0;
     const shards = shardsRaw.map((s, j) => {
       const field = `files[${i}].shards[${j}]`;
@@ -124,6 +139,9 @@ function validateFiles(value: unknown, shardSize: number): FileEntry[] {
       const shardSha = str(so, 'sha256', `${field}.sha256`);
       if (!SHA_RE.test(shardSha)) fail(`${field}.sha256`, '64 lowercase hex digits', shardSha);
       const shardBytes = int(so, 'size', `${field}.size`, 1, shardSize);
+      const known = shardSizes.get(shardSha);
+      if (known !== undefined && known !== shardBytes) fail(`${field}.size`, `${known}, the size listed for the same sha256 before`, shardBytes);
+      shardSizes.set(shardSha, shardBytes);
       sum += shardBytes;
       return { sha256: shardSha, size: shardBytes };
     });
@@ -137,11 +155,23 @@ function validateVocabulary(value: unknown): Record<string, string[]> | undefine
   const o = obj(value, 'vocabulary');
   const out: Record<string, string[]> = {};
   for (const [key, list] of Object.entries(o)) {
+    if (!GROUP_RE.test(key)) fail('vocabulary', 'group names of letters, digits, " ", "_" and "-"', key);
     if (!Array.isArray(list) || !list.every((w) => typeof w === 'string')) {
       fail(`vocabulary.${key}`, 'an array of strings', list);
     }
     out[key] = list as string[];
   }
+  return out;
+}
+
+function validateGpuLimits(value: unknown): PackManifest['gpuLimits'] {
+  if (value === undefined) return undefined;
+  const o = obj(value, 'gpuLimits');
+  const out: NonNullable<PackManifest['gpuLimits']> = {};
+  for (const key of ['maxBufferSize', 'maxStorageBufferBindingSize'] as const) {
+    if (o[key] !== undefined) out[key] = int(o, key, `gpuLimits.${key}`, 1);
+  }
+  for (const key of Object.keys(o)) if (!(key in out)) fail(`gpuLimits.${key}`, 'nothing (known limits: maxBufferSize, maxStorageBufferBindingSize)', o[key]);
   return out;
 }
 
@@ -182,10 +212,10 @@ export function validateManifest(value: unknown): PackManifest {
     shift: num(s.shift === undefined ? { shift: 1 } : s, 'shift', 'scheduler.shift', 0, 100, true),
   };
 
-  const shardSize = int(m, 'shardSize', 'shardSize', 1);
+  const shardSize = int(m, 'shardSize', 'shardSize', 1, MAX_SHARD_SIZE);
   const files = validateFiles(m['files'], shardSize);
   const paths = new Set(files.map((f) => f.path));
-  const totalBytes = int(m, 'totalBytes', 'totalBytes', 1);
+  const totalBytes = int(m, 'totalBytes', 'totalBytes', 1, MAX_PACK_BYTES);
   const sum = files.reduce((acc, f) => acc + f.size, 0);
   if (totalBytes !== sum) fail('totalBytes', `the sum of the file sizes (${sum})`, totalBytes);
 
@@ -236,6 +266,8 @@ export function validateManifest(value: unknown): PackManifest {
   if (description !== undefined) manifest.description = description;
   const vocabulary = validateVocabulary(m['vocabulary']);
   if (vocabulary) manifest.vocabulary = vocabulary;
+  const gpuLimits = validateGpuLimits(m['gpuLimits']);
+  if (gpuLimits) manifest.gpuLimits = gpuLimits;
   return manifest;
 }
 

@@ -27,6 +27,18 @@ export interface GenerateOptions {
   /** The encoded video is upscaled so that its short side is at least this many pixels. */
   outputShortSide: number;
   videoCodec: CodecPreference;
+  /**
+   * Continuation (RePaint-style): the first `frames` frames of the clip are
+   * known (RGBA at the model's resolution) and re-imposed at every denoising
+   * step, so the new clip continues them. Null for a fresh clip.
+   */
+  knownFrames?: KnownFrames | null;
+}
+
+export interface KnownFrames {
+  /** `frames` RGBA images at the model's width x height, back to back. */
+  rgba: Uint8Array;
+  frames: number;
 }
 
 export function defaultOptions(manifest: PackManifest): Omit<GenerateOptions, 'prompt' | 'seed'> {
@@ -64,6 +76,13 @@ export function validateGenerateOptions(value: unknown): GenerateOptions {
   check(isInt(outputShortSide) && outputShortSide >= 16 && outputShortSide <= 1080, 'outputShortSide', 'a whole number of pixels from 16 to 1080', outputShortSide);
   const videoCodec = o['videoCodec'] ?? 'auto';
   check(typeof videoCodec === 'string' && (CODEC_PREFERENCES as readonly string[]).includes(videoCodec), 'videoCodec', '"auto", "avc" or "vp9"', videoCodec);
+  const known = o['knownFrames'] ?? null;
+  if (known !== null) {
+    check(typeof known === 'object', 'knownFrames', 'an object {rgba, frames} or null', known);
+    const k = known as Record<string, unknown>;
+    check(isInt(k['frames']) && (k['frames'] as number) >= 1, 'knownFrames.frames', 'a whole number of frames, 1 or more', k['frames']);
+    check(k['rgba'] instanceof Uint8Array, 'knownFrames.rgba', 'a Uint8Array of RGBA pixels', k['rgba']);
+  }
   return {
     prompt: prompt as string,
     seed: seed as number,
@@ -72,6 +91,8 @@ export function validateGenerateOptions(value: unknown): GenerateOptions {
     previewEvery: previewEvery as number,
     outputShortSide: outputShortSide as number,
     videoCodec: videoCodec as CodecPreference,
+    // Only a continuation carries the key, so plain options read as before.
+    ...(known !== null ? { knownFrames: known as KnownFrames } : {}),
   };
 }
 

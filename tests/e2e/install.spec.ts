@@ -1,36 +1,8 @@
 // Installs the TEST FIXTURE pack into IndexedDB, checks every stored shard
 // against its SHA-256, then reloads: still installed, nothing downloaded again.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { appUrl, FIXTURE_ID, FIXTURE_SHARDS, logConsole, waitReady } from './helpers';
-
-async function storedShards(page: Page): Promise<{ keys: string[]; verified: number; record: string | null }> {
-  return page.evaluate(async () => {
-    const open = (name: string) =>
-      new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open(name);
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-    const all = <T,>(db: IDBDatabase, store: string, what: 'getAllKeys' | 'getAll') =>
-      new Promise<T>((resolve, reject) => {
-        const request = db.transaction(store).objectStore(store)[what]();
-        request.onsuccess = () => resolve(request.result as T);
-        request.onerror = () => reject(request.error);
-      });
-    const shards = await open('zoetrope-shards');
-    const keys = await all<string[]>(shards, 'shards', 'getAllKeys');
-    const values = await all<Uint8Array[]>(shards, 'shards', 'getAll');
-    let verified = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const digest = await crypto.subtle.digest('SHA-256', values[i] as Uint8Array<ArrayBuffer>);
-      const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-      if (hex === keys[i]) verified++;
-    }
-    const models = await open('zoetrope-models');
-    const records = await all<string[]>(models, 'models', 'getAllKeys');
-    return { keys, verified, record: records[0] ?? null };
-  });
-}
+import { storeFacts } from './store-facts';
 
 test('installs the fixture pack with every shard verified, and keeps it across a reload', async ({ page }) => {
   logConsole(page);
@@ -44,16 +16,16 @@ test('installs the fixture pack with every shard verified, and keeps it across a
   await waitReady(page);
   expect(shardRequests).toHaveLength(FIXTURE_SHARDS);
 
-  const stored = await storedShards(page);
+  const stored = await storeFacts(page);
   expect(stored.keys).toHaveLength(FIXTURE_SHARDS);
   expect(stored.verified).toBe(FIXTURE_SHARDS);
-  expect(stored.record).toBe(`${FIXTURE_ID}@0.1.0`);
+  expect(stored.records).toEqual([`${FIXTURE_ID}@0.1.0`]);
 
   shardRequests.length = 0;
   await page.reload();
   await waitReady(page);
   expect(shardRequests).toEqual([]);
-  expect((await storedShards(page)).verified).toBe(FIXTURE_SHARDS);
+  expect((await storeFacts(page)).verified).toBe(FIXTURE_SHARDS);
 });
 
 test('a corrupt shard is refused with IntegrityError, and a retry downloads only what is missing', async ({ page }) => {
@@ -151,6 +123,6 @@ test('download progress shows bytes and time left; removing the model frees its 
 
   await page.getByTestId('remove').click();
   await expect(page.getByTestId('install')).toBeVisible();
-  expect((await storedShards(page)).keys).toEqual([]);
+  expect((await storeFacts(page)).keys).toEqual([]);
   await expect(page.getByTestId('generate')).toBeDisabled();
 });

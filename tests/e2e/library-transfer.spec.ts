@@ -5,17 +5,14 @@ import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectValidFixtureVideo, generate, logConsole, waitReady } from './helpers';
-import { FIXTURE_PACK_DIR, makeUpdatedFixturePack, PackServer } from './pack-server';
+import { FIXTURE_PACK_DIR, makeUpdatedFixturePack, type PackServer, startFixtureServer } from './pack-server';
+import { countRows } from './store-facts';
 
 const FIXTURE_BYTES = 505_881;
 let server: PackServer;
 let origin: string;
 
-test.beforeEach(async () => {
-  server = new PackServer();
-  server.packs.set('/p/manifest.json', FIXTURE_PACK_DIR);
-  origin = await server.start();
-});
+test.beforeEach(async () => ({ server, origin } = await startFixtureServer('/p/manifest.json')));
 test.afterEach(async () => server.stop());
 
 const manifestUrl = () => `${origin}/p/manifest.json`;
@@ -37,25 +34,6 @@ async function installFirstVersion(page: Page): Promise<void> {
   await check(page);
   await page.getByTestId('add-download').click();
   await expect(page.getByTestId('library-model')).toContainText('0.1.0');
-}
-
-/** Counts rows in one of the app's IndexedDB stores. */
-async function countRows(page: Page, db: string, store: string): Promise<number> {
-  return page.evaluate(
-    async ([dbName, storeName]) => {
-      const opened = await new Promise<IDBDatabase>((resolve, reject) => {
-        const r = indexedDB.open(dbName!);
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-      if (!opened.objectStoreNames.contains(storeName!)) return 0;
-      return new Promise<number>((resolve) => {
-        const r = opened.transaction(storeName!).objectStore(storeName!).count();
-        r.onsuccess = () => resolve(r.result);
-      });
-    },
-    [db, store],
-  );
 }
 
 function shardsOf(dir: string): Map<string, number> {

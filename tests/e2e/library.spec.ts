@@ -4,17 +4,13 @@
 // a browser eviction explained, and a damaged stored shard fetched again.
 import { expect, test, type Page } from '@playwright/test';
 import { logConsole } from './helpers';
-import { FIXTURE_PACK_DIR, PackServer } from './pack-server';
+import { type PackServer, startFixtureServer } from './pack-server';
 
 const FIXTURE_BYTES = 505_881;
 let server: PackServer;
 let origin: string;
 
-test.beforeEach(async () => {
-  server = new PackServer();
-  server.packs.set('/fixture/manifest.json', FIXTURE_PACK_DIR);
-  origin = await server.start();
-});
+test.beforeEach(async () => ({ server, origin } = await startFixtureServer('/fixture/manifest.json')));
 test.afterEach(async () => server.stop());
 
 async function openLibrary(page: Page): Promise<void> {

@@ -3,7 +3,9 @@
 // a deployer must). It serves TEST FIXTURE packs, answers Range requests,
 // counts every byte it sends, and can misbehave on purpose: drop the
 // connection once a number of bytes went out, refuse every request (network
-// down), or trickle bytes slowly so a download can be watched and paused.
+// down), trickle bytes slowly so a download can be watched and paused, answer
+// shard requests with an HTTP error (404, 500, 429 + Retry-After), or send
+// wrong bytes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,15 @@ export interface SentLog {
   status: number;
   /** Body bytes written before the response ended or the connection was dropped. */
   bytes: number;
+  /** Date.now() when the request arrived. */
+  at: number;
+}
+
+export interface ShardFault {
+  status: number;
+  /** How many shard requests get this answer before the server behaves again; Infinity for all. */
+  count: number;
+  retryAfter?: string;
 }
 
 export class PackServer {
@@ -29,13 +40,19 @@ export class PackServer {
   down = false;
   /** Pause between 16 KiB chunks of a shard body. */
   chunkDelayMs = 0;
+  /** Answer shard requests with an HTTP error (see ShardFault). */
+  shardFault: ShardFault | null = null;
+  /** Flip one byte in the middle of every shard it sends (a broken proxy or disk). */
+  corrupt = false;
   private server: Server | null = null;
   private sent = 0;
+  private stayDown = true;
 
-  async start(): Promise<string> {
+  /** `host`: another loopback address (127.0.0.2) makes an origin the app's connect-src does not allow. */
+  async start(host = '127.0.0.1'): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => this.server!.listen(0, host, resolve));
+    return `http://${host}:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
@@ -43,9 +60,10 @@ export class PackServer {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
-  /** Drops the connection once `bytes` more shard bytes have gone out, then stays down. */
-  dropAfter(bytes: number): void {
+  /** Drops the connection once `bytes` more shard bytes have gone out, then stays down (unless `stayDown` is false). */
+  dropAfter(bytes: number, stayDown = true): void {
     this.dropAt = this.sent + bytes;
+    this.stayDown = stayDown;
   }
 
   shardBytesSent(from = 0): number {
@@ -54,7 +72,7 @@ export class PackServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length');
+    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Retry-After');
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Headers', 'Range');
@@ -62,7 +80,7 @@ export class PackServer {
       return;
     }
     const path = (req.url ?? '/').split('?')[0]!;
-    const entry: SentLog = { path, range: req.headers.range ?? null, status: 0, bytes: 0 };
+    const entry: SentLog = { path, range: req.headers.range ?? null, status: 0, bytes: 0, at: Date.now() };
     this.log.push(entry);
     if (this.down) {
       req.socket.destroy();
@@ -74,7 +92,16 @@ export class PackServer {
       res.writeHead(404).end('Not found');
       return;
     }
+    const fault = this.shardFault;
+    if (fault && fault.count > 0 && path.includes('/shards/')) {
+      fault.count--;
+      entry.status = fault.status;
+      res.writeHead(fault.status, { 'Content-Type': 'text/plain', ...(fault.retryAfter !== undefined ? { 'Retry-After': fault.retryAfter } : {}) });
+      res.end(`Error ${fault.status} (TEST pack server)`);
+      return;
+    }
     const body = readFileSync(file);
+    if (this.corrupt && path.includes('/shards/')) body[body.byteLength >> 1] = body[body.byteLength >> 1]! ^ 0xff;
     let start = 0;
     const range = /^bytes=(\d+)-$/.exec(entry.range ?? '');
     if (range && Number(range[1]) < body.byteLength) start = Number(range[1]);
@@ -97,7 +124,7 @@ export class PackServer {
       at = end;
       if (dropping) {
         this.dropAt = null;
-        this.down = true; // The network stays down until the test brings it back.
+        this.down = this.stayDown; // The network stays down until the test brings it back.
         await new Promise((resolve) => setTimeout(resolve, 300)); // Let the bytes already written arrive.
         req.socket.destroy();
         return;
@@ -123,6 +150,13 @@ export class PackServer {
 }
 
 export const FIXTURE_PACK_DIR = 'tests/fixtures/fixture-pack';
+
+/** A started server with the TEST FIXTURE pack at `manifestPath`; the caller stops it. */
+export async function startFixtureServer(manifestPath: string): Promise<{ server: PackServer; origin: string }> {
+  const server = new PackServer();
+  server.packs.set(manifestPath, FIXTURE_PACK_DIR);
+  return { server, origin: await server.start() };
+}
 
 /**
  * Version 0.2.0 of the TEST FIXTURE pack where only tokenizer.json changed

@@ -34,6 +34,14 @@ describe('backend choice', () => {
   it('forcing webgpu without an adapter throws WebGPUUnavailableError', () =>
     expect(() => chooseBackend('webgpu', env(null))).toThrow(expect.objectContaining({ name: 'WebGPUUnavailableError' })));
   it('wasm is honoured even with a GPU', () => expect(chooseBackend('wasm', env(hardware)).backend).toBe('wasm'));
+  it('a GPU whose limits are too small for the pack: auto picks WASM and says why; forcing webgpu throws before any work', () => {
+    const small = { ...hardware, limits: { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 } };
+    const needs = { maxStorageBufferBindingSize: 512 * 2 ** 20 };
+    expect(chooseBackend('auto', env(small), needs)).toEqual({ backend: 'wasm', reason: 'WASM runs the model: this model needs GPU buffers of 512 MiB (maxStorageBufferBindingSize), and this GPU allows 128 MiB.' });
+    expect(() => chooseBackend('webgpu', env(small), needs)).toThrow(/^WebGPU was requested, but this model needs GPU buffers of 512 MiB/);
+    expect(chooseBackend('auto', env(small), { maxBufferSize: 2 ** 20 }).backend).toBe('webgpu');
+    expect(chooseBackend('auto', env(hardware), needs).backend).toBe('webgpu'); // Limits unknown: let ORT try.
+  });
   it('threads only when cross-origin isolated, at most 4', () => {
     expect(wasmThreadCount({ crossOriginIsolated: false, hardwareConcurrency: 8 })).toBe(1);
     expect(wasmThreadCount({ crossOriginIsolated: true, hardwareConcurrency: 2 })).toBe(2);

@@ -78,4 +78,11 @@ describe('validateManifest', () => {
   it('totalBytes must be the sum of file sizes', () => expectFieldError((m) => (m.totalBytes += 1), 'totalBytes'));
   it('vocabulary lists must be strings', () => expectFieldError((m) => (m.vocabulary = { colours: [1] }), 'vocabulary.colours'));
   it('description must be a string when present', () => expectFieldError((m) => (m.description = 5), 'description'));
+  it('gpuLimits must be positive integers', () => expectFieldError((m) => (m.gpuLimits = { maxBufferSize: -1 }), 'gpuLimits.maxBufferSize'));
+  it('gpuLimits takes only known limits', () => expectFieldError((m) => (m.gpuLimits = { maxTextureSize: 5 }), 'gpuLimits.maxTextureSize'));
+  it('gpuLimits is kept when valid', () => {
+    const m = clone();
+    m.gpuLimits = { maxBufferSize: 1024 };
+    expect(validateManifest(m).gpuLimits).toEqual({ maxBufferSize: 1024 });
+  });
 });

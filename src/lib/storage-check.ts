@@ -1,8 +1,10 @@
-// Owns one question the embed must ask before installing anything: may this
-// frame store data at all? Browsers that block third-party storage (Chromium
+// Owns one question the app and the embed ask before anything else: may this
+// page store data at all? Browsers that block third-party storage (Chromium
 // with third-party cookies blocked, its default from version 156 here) refuse
-// IndexedDB inside a frame from another site. The refusal surfaces as an
-// UnknownError or SecurityError; we name it StorageUnavailableError instead.
+// IndexedDB inside a frame from another site; private modes and broken or
+// full profiles refuse it too. The refusal surfaces as an UnknownError,
+// InvalidStateError or SecurityError (or a throw from indexedDB itself); we
+// name it StorageUnavailableError instead.
 
 import { ZoetropeError } from '../shared/errors';
 
@@ -12,6 +14,7 @@ export async function ensureStorage(): Promise<void> {
   let refusal: string | null = null;
   try {
     await new Promise<void>((resolve, reject) => {
+      if (typeof indexedDB === 'undefined') throw new Error('this browser has no IndexedDB');
       const request = indexedDB.open(PROBE_DB);
       request.onsuccess = () => {
         request.result.close();

@@ -1,0 +1,101 @@
+// @ts-check
+// Owns the printed report of `npm run bench` (scripts/bench.mjs): the stage
+// table per backend with ratios to the native references, the memory, the
+// before/after of each optimisation, and the native figures. Markdown, so
+// that README's "Performance" section can take it as it is.
+
+const MB = 1e6;
+
+/** @param {number | null | undefined} x */
+const ms = (x) => (x == null || !Number.isFinite(x) ? '—' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`);
+/** @param {number | null | undefined} x */
+const mb = (x) => (x == null || !Number.isFinite(x) || x === 0 ? '—' : `${(x / MB).toFixed(0)} MB`);
+/** @param {number | null | undefined} x @param {number | null | undefined} y */
+const ratio = (x, y) => (x == null || y == null || !Number.isFinite(x / y) ? '—' : `${(x / y).toFixed(2)}×`);
+
+/** @param {string[]} head @param {string[][]} rows */
+function table(head, rows) {
+  console.log(`| ${head.join(' | ')} |`);
+  console.log(`| ${head.map(() => '---').join(' | ')} |`);
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
+
+/** @param {Record<string, any>} results */
+export function printReport(results) {
+  const { meta, configs: c, native: n } = results;
+  const steps = meta.settings.steps;
+  const frames = meta.pack.frames;
+  console.log(`\n## Zoetrope benchmark: ${meta.pack.id} ${meta.pack.version}, ${meta.browser}, ${meta.machine.cores} cores (${meta.machine.cpu}), ${meta.date}`);
+  console.log(`load average ${meta.machine.loadAverage.start.map((/** @type {number} */ x) => x.toFixed(1)).join('/')} at the start; COOP ${meta.servedHeaders.coop}, COEP ${meta.servedHeaders.coep}\n`);
+
+  const cols = ['wasm', 'wasm-1t', 'webgpu'].filter((k) => c[k]);
+  const torchThreads = String(meta.machine.cores);
+  const torch = n?.pytorch?.threads?.[torchThreads];
+  /** Whole clip at the pack's steps; WebGPU ran fewer and is extrapolated from its step median. */
+  const whole = (/** @type {any} */ r, /** @type {number} */ x) => x + (steps - r.steps) * r.stepMs;
+  const extra = (/** @type {any} */ r) => (r.steps < steps ? ` (extrapolated from ${r.steps} step${r.steps > 1 ? 's' : ''})` : '');
+  const encodeFps = (/** @type {any} */ r) => (frames / r.encodeMs) * 1000;
+  const rows = [
+    ['crossOriginIsolated, threads, wasm file', ...cols.map((k) => `${c[k].crossOriginIsolated}, ${c[k].backend === 'wasm' ? c[k].threads : '—'}, ${c[k].backend === 'wasm' ? c[k].wasmFile : 'asyncify (WebGPU EP)'}`)],
+    ['session creation, text encoder + denoiser', ...cols.map((k) => ms(c[k].sessionMs))],
+    ['text encoding (inside ORT)', ...cols.map((k) => `${ms(c[k].textMs)} (${ms(c[k].textOrtMs)})`)],
+    ['one denoising step, batch 2 with CFG, median (inside ORT)', ...cols.map((k) => `${ms(c[k].stepMs)} (${ms(c[k].stepOrtMs)})`)],
+    ['onnxruntime-node on the int8 graph / its fp32 fold, same threads, timed right after', ...cols.map((k) => `${ms(c[k].native?.int8)} / ${ms(c[k].native?.fp32)} (${c[k].native?.threads} threads)`)],
+    ['… browser / native int8 graph', ...cols.map((k) => ratio(c[k].stepOrtMs, c[k].native?.int8))],
+    ['… browser / native fp32 (the same arithmetic as WASM)', ...cols.map((k) => ratio(c[k].stepOrtMs, c[k].native?.fp32))],
+    [`… browser / PyTorch eager, ${torchThreads} threads (${ms(torch?.step_ms)}, timed at the start)`, ...cols.map((k) => ratio(c[k].stepOrtMs, torch?.step_ms))],
+    ['decoding', ...cols.map(() => 'n/a (the pack has no decoder graph)')],
+    ['samples to frames + hash', ...cols.map((k) => ms(c[k].framesMs))],
+    [`upscale + MP4 encoding of ${frames} frames (fps, × real time)`, ...cols.map((k) => `${ms(c[k].encodeMs)} (${encodeFps(c[k]).toFixed(0)} fps, ${(encodeFps(c[k]) / meta.pack.fps).toFixed(1)}×)`)],
+    [`prompt to MP4, ${steps} steps, cold (first job after the page loads)`, ...cols.map((k) => ms(whole(c[k], c[k].coldMs)) + extra(c[k]))],
+    [`prompt to MP4, ${steps} steps, warm (median)`, ...cols.map((k) => ms(whole(c[k], c[k].warmMs)) + extra(c[k]))],
+    [`… ratio to onnxruntime-node fp32, same threads, ${steps} steps (timed right after)`, ...cols.map((k) => ratio(whole(c[k], c[k].warmMs), steps * (c[k].native?.fp32 ?? NaN)))],
+    ['pipeline overhead (not inside ORT), share of warm', ...cols.map((k) => `${(c[k].overhead * 100).toFixed(1)}%`)],
+    ['peak JS heap: page + workers (engine worker) / main thread (DevTools)', ...cols.map((k) => `${mb(c[k].peakJsHeap)} (${mb(c[k].peakWorkerJsHeap)}) / ${mb(c[k].memory.heap)}`)],
+    ['GPU buffers: after load / peak in a job', ...cols.map((k) => (c[k].backend === 'webgpu' ? `${mb(c[k].gpuBytes)} / ${mb(c[k].gpuPeakBytes)}` : '—'))],
+    ['peak RSS: renderer / GPU process / all browser processes', ...cols.map((k) => `${mb(c[k].memory.renderer)} / ${mb(c[k].memory.gpu)} / ${mb(c[k].memory.total)}`)],
+  ];
+  console.log(`Install from the app's own origin, fresh profile: ${(meta.pack.bytes / MB).toFixed(2)} MB in ${ms(results.install.ms)}, ${(meta.pack.bytes / MB / (results.install.ms / 1000)).toFixed(1)} MB/s\n`);
+  table(['stage', ...cols.map((k) => c[k].label)], rows);
+
+  console.log('\nOptimisations, before → after in this run, the two sides interleaved job by job (ratio > 1: the optimisation is faster; load-normalised: each side divided by the native fp32 step timed right after it)\n');
+  /** @type {string[][]} */
+  const opt = [];
+  const pair = (/** @type {string} */ before, /** @type {string} */ what, /** @type {(r: any) => number} */ f, /** @type {string} */ label, reverse = false) => {
+    // The base as measured interleaved with the "before" configuration (pairedBase), job by job.
+    const [b, a] = reverse ? [c[before]?.pairedBase, c[before]] : [c[before], c[before]?.pairedBase];
+    // Each configuration divided by the native step timed right after it: the load on a shared machine drifts between configurations.
+    const norm = (/** @type {any} */ r) => f(r) / (r.native?.fp32 ?? NaN);
+    if (a && b) opt.push([what, label, ms(f(b)), ms(f(a)), ratio(f(b), f(a)), ratio(norm(b), norm(a))]);
+  };
+  pair('wasm-asyncify', 'plain WASM build instead of Asyncify', (r) => r.stepMs, 'denoising step');
+  pair('wasm-asyncify', 'plain WASM build instead of Asyncify', (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
+  pair('wasm-asyncify', 'plain WASM build instead of Asyncify', (r) => r.sessionMs, 'session creation');
+  pair('webgpu-cpu-latents', 'latents stay on the GPU', (r) => r.stepMs, 'denoising step');
+  pair('webgpu-cpu-latents', 'latents stay on the GPU', (r) => r.warmMs, `prompt to MP4, ${c['webgpu']?.steps} step(s), warm`);
+  pair('wasm-dyn', 'dynamic int8 denoiser (not shipped)', (r) => r.stepMs, 'denoising step', true);
+  pair('wasm-dyn', 'dynamic int8 denoiser (not shipped)', (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`, true);
+  pair('wasm-batch-encode', 'frames streamed into the encoder', (r) => r.encodeMs, 'upscale + encode');
+  table(['optimisation', 'what', 'before', 'after', 'before / after', 'the same, load-normalised'], opt);
+  const same = (/** @type {string} */ k) => c[k]?.pairedBase && c[k].framesSha256.every((/** @type {string} */ h) => c[k].pairedBase.framesSha256.includes(h));
+  console.log('\n"—" for page + workers: measureUserAgentSpecificMemory did not answer within 5 s (seen on WebGPU pages, and at times while ORT\'s WASM thread pool blocks in Atomics.wait).');
+  console.log(`\nSame frames before and after: GPU latents ${c['webgpu-cpu-latents'] ? same('webgpu-cpu-latents') : '—'}; Asyncify ${same('wasm-asyncify')}`);
+
+  if (!n) return;
+  const dyn = (/** @type {string} */ k) => c[k]?.native && `${ms(c[k].native.int8)} → ${ms(c[k].native.dyn)} (${ratio(c[k].native.int8, c[k].native.dyn)})`;
+  console.log(`\nDynamic int8 (scripts/quantize-dynamic.py) instead of the shipped weight-only int8, onnxruntime-node step, paired: ${cols.filter((k) => c[k].backend === 'wasm').map((k) => `${c[k].threads} thread(s) ${dyn(k)}`).join('; ')}`);
+  const gd = n.goldenDiff ?? {};
+  console.log(`onnxruntime-node's max |velocity − golden| (PyTorch, int8-rounded weights; golden tolerance 1e-3, which WASM meets): shipped int8 ${gd.int8?.toFixed(4)}, fp32 fold ${gd.fp32?.toFixed(4)}, dynamic int8 ${gd.dyn?.toFixed(4)}`);
+  console.log('\nNative references on the same graphs (median of 5 calls, batch 2)\n');
+  /** @type {string[][]} */
+  const nat = [];
+  for (const [key, v] of Object.entries(n)) {
+    if (!/^(node|wasm-in-node)-/.test(key)) continue;
+    nat.push([key, ms(v.sessionMs), ms(v.textMs), ms(v.stepMs), v.loopMs == null ? '—' : ms(v.loopMs)]);
+  }
+  for (const [threads, v] of Object.entries(n.pytorch?.threads ?? {})) {
+    nat.push([`pytorch-eager-fp32-${threads}t (torch ${n.pytorch.torch})`, '—', ms(/** @type {any} */ (v).text_ms), ms(/** @type {any} */ (v).step_ms), '—']);
+  }
+  table(['runtime', 'session creation', 'text encoder', 'denoiser step', `text + ${steps} steps with CFG`], nat);
+  for (const [what, why] of Object.entries(n.missing ?? {})) console.log(`- ${what}: ${why}`);
+}

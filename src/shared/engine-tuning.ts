@@ -1,0 +1,68 @@
+// Owns the engine's tuning knobs: how many WASM threads, which build of
+// onnxruntime-web's WASM runtime, whether the latents stay on the GPU between
+// steps, and whether frames stream into the encoder. The defaults are the
+// fastest measured (README, "Performance"); `npm run bench` flips each one to
+// measure the optimisation it stands for, before and after, in the same run.
+// A page address may set them (?threads=1, ?wasmRuntime=asyncify,
+// ?gpuLatents=0, ?streamEncode=0); values are validated here, naming the field.
+
+import { fieldError } from './errors';
+
+/**
+ * plain: ORT's WASM-only build, for the WASM backend.
+ * asyncify: the WebGPU bundle's Asyncify build, which the WASM backend used
+ * before; about 1.5-3x slower and much noisier per step on CPU work (Asyncify
+ * instruments every call that may suspend).
+ */
+export const WASM_RUNTIMES = ['plain', 'asyncify'] as const;
+export type WasmRuntime = (typeof WASM_RUNTIMES)[number];
+
+export interface EngineTuning {
+  /** WASM threads; null: as many as the machine has (ORT caps it at 4), 1 without cross-origin isolation. */
+  threads: number | null;
+  wasmRuntime: WasmRuntime;
+  /** WebGPU only: the latents and the guided Euler step stay on the GPU; only previews and the result are read back. */
+  gpuLatents: boolean;
+  /** Upscale and encode frame by frame, instead of upscaling every frame first. */
+  streamEncode: boolean;
+}
+
+export const DEFAULT_TUNING: EngineTuning = { threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true };
+
+export const MAX_THREADS = 16;
+
+/** Validates untrusted tuning (from a URL or a caller); missing fields take the defaults. Throws OptionsError. */
+export function validateTuning(value: unknown): EngineTuning {
+  if (value === undefined || value === null) return { ...DEFAULT_TUNING };
+  if (typeof value !== 'object') throw fieldError('OptionsError', 'tuning', 'an object', value);
+  const o = value as Record<string, unknown>;
+  const threads = o['threads'] ?? null;
+  if (threads !== null && !(typeof threads === 'number' && Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+    throw fieldError('OptionsError', 'threads', `a whole number from 1 to ${MAX_THREADS}`, threads);
+  }
+  const wasmRuntime = o['wasmRuntime'] ?? DEFAULT_TUNING.wasmRuntime;
+  if (typeof wasmRuntime !== 'string' || !(WASM_RUNTIMES as readonly string[]).includes(wasmRuntime)) {
+    throw fieldError('OptionsError', 'wasmRuntime', '"plain" or "asyncify"', wasmRuntime);
+  }
+  const flags: Record<'gpuLatents' | 'streamEncode', boolean> = { gpuLatents: true, streamEncode: true };
+  for (const name of ['gpuLatents', 'streamEncode'] as const) {
+    const v = o[name] ?? DEFAULT_TUNING[name];
+    if (typeof v !== 'boolean') throw fieldError('OptionsError', name, 'true or false', v);
+    flags[name] = v;
+  }
+  return { threads: threads as number | null, wasmRuntime: wasmRuntime as WasmRuntime, ...flags };
+}
+
+/** Reads the tuning a page address carries (?threads=2&gpuLatents=0); throws OptionsError naming the parameter. */
+export function tuningFromParams(params: URLSearchParams): EngineTuning {
+  const raw: Record<string, unknown> = {};
+  const threads = params.get('threads');
+  if (threads !== null) raw['threads'] = /^\d+$/.test(threads) ? Number(threads) : threads;
+  const runtime = params.get('wasmRuntime');
+  if (runtime !== null) raw['wasmRuntime'] = runtime;
+  for (const name of ['gpuLatents', 'streamEncode']) {
+    const v = params.get(name);
+    if (v !== null) raw[name] = v === '1' || v === 'true' ? true : v === '0' || v === 'false' ? false : v;
+  }
+  return validateTuning(raw);
+}

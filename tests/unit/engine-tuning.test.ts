@@ -1,0 +1,32 @@
+// The engine tuning knobs: defaults, validation that names the field, and
+// the page-address form that the bench uses to measure each optimisation.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TUNING, tuningFromParams, validateTuning } from '../../src/shared/engine-tuning';
+
+describe('engine tuning', () => {
+  it('defaults to the fastest measured settings', () => {
+    expect(validateTuning(undefined)).toEqual(DEFAULT_TUNING);
+    expect(DEFAULT_TUNING).toEqual({ threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true });
+  });
+
+  it('reads the page address', () => {
+    expect(tuningFromParams(new URLSearchParams('threads=1&wasmRuntime=asyncify&gpuLatents=0&streamEncode=false'))).toEqual({
+      threads: 1,
+      wasmRuntime: 'asyncify',
+      gpuLatents: false,
+      streamEncode: false,
+    });
+    expect(tuningFromParams(new URLSearchParams('backend=wasm'))).toEqual(DEFAULT_TUNING);
+  });
+
+  it.each([
+    ['threads=0', 'threads'],
+    ['threads=two', 'threads'],
+    ['threads=99', 'threads'],
+    ['wasmRuntime=jsep', 'wasmRuntime'],
+    ['gpuLatents=maybe', 'gpuLatents'],
+    ['streamEncode=2', 'streamEncode'],
+  ])('rejects %s, naming the field', (query, field) => {
+    expect(() => tuningFromParams(new URLSearchParams(query))).toThrow(new RegExp(`^${field}: expected`));
+  });
+});

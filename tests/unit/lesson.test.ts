@@ -1,0 +1,134 @@
+// The lesson model without a browser: validation naming the bad field, the
+// JSON round trip, the timeline (crossfades, extension of long scenes), the
+// WebVTT captions, the provenance record, and the RePaint-style re-imposition
+// of known frames in the denoising loop.
+import { describe, expect, it } from 'vitest';
+import { lessonJson, newLesson, newScene, parseLessonJson, validateLesson } from '../../src/shared/lesson';
+import { buildTimeline, clipsNeeded, layersAt, sourceFrameIndex, webVtt } from '../../src/shared/lesson-timeline';
+import { parseProvenance, provenanceTags, type Provenance } from '../../src/shared/provenance';
+import { LESSON_TEMPLATES, lessonFromTemplate } from '../../src/lib/lesson-templates';
+import { denoise } from '../../workers/denoise-loop';
+import { knownRegion } from '../../workers/frames';
+
+function fieldOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return String((e as { details?: { field?: string } }).details?.field);
+  }
+  return 'no error';
+}
+
+describe('lesson validation', () => {
+  const good = { title: 'T', scenes: [{ prompt: 'a red ball', caption: 'one\ntwo', duration: 3, seed: 5 }] };
+
+  it('accepts a good lesson and fills defaults', () => {
+    const l = validateLesson(good);
+    expect(l.extend).toBe('pingpong');
+    expect(l.outputHeight).toBe(720);
+    expect(l.aiMark).toBe(true);
+    expect(l.scenes[0]).toMatchObject({ prompt: 'a red ball', seed: 5 });
+  });
+
+  it('names the bad field', () => {
+    expect(fieldOf(() => validateLesson({ ...good, scenes: [] }))).toBe('scenes');
+    expect(fieldOf(() => validateLesson({ ...good, scenes: [{ ...good.scenes[0], caption: 'a\nb\nc' }] }))).toBe('scenes[0].caption');
+    expect(fieldOf(() => validateLesson({ ...good, scenes: [good.scenes[0], { ...good.scenes[0], duration: 99 }] }))).toBe('scenes[1].duration');
+    expect(fieldOf(() => validateLesson({ ...good, scenes: [{ ...good.scenes[0], prompt: ' ' }] }))).toBe('scenes[0].prompt');
+    expect(fieldOf(() => validateLesson({ ...good, extend: 'stretch' }))).toBe('extend');
+    expect(fieldOf(() => validateLesson({ ...good, outputHeight: 333 }))).toBe('outputHeight');
+    expect(fieldOf(() => parseLessonJson('{nope'))).toBe('file');
+  });
+
+  it('round-trips through JSON with fresh ids', () => {
+    const l = lessonFromTemplate(LESSON_TEMPLATES[0]!);
+    const back = parseLessonJson(lessonJson(l));
+    expect(back.id).not.toBe(l.id);
+    expect(back.scenes.map((s) => [s.prompt, s.caption, s.duration, s.seed])).toEqual(l.scenes.map((s) => [s.prompt, s.caption, s.duration, s.seed]));
+  });
+
+  it('ships templates that validate and last 14-30 s', () => {
+    for (const t of LESSON_TEMPLATES) {
+      const l = validateLesson(lessonFromTemplate(t));
+      const seconds = buildTimeline(l.scenes, 8).totalFrames / 8;
+      expect(seconds).toBeGreaterThanOrEqual(14);
+      expect(seconds).toBeLessThanOrEqual(30);
+    }
+  });
+});
+
+describe('lesson timeline', () => {
+  it('overlaps scenes by the crossfade and fades the later one in', () => {
+    const t = buildTimeline([{ duration: 2 }, { duration: 3 }, { duration: 1 }], 8);
+    expect(t.crossfade).toBe(4);
+    expect(t.spans).toEqual([{ start: 0, frames: 16 }, { start: 12, frames: 24 }, { start: 32, frames: 8 }]);
+    expect(t.totalFrames).toBe(40);
+    expect(layersAt(t, 11)).toEqual([{ scene: 0, local: 11, alpha: 1 }]);
+    const fade = layersAt(t, 13);
+    expect(fade.map((l) => l.scene)).toEqual([0, 1]);
+    expect(fade[1]!.alpha).toBeCloseTo(2 / 5);
+  });
+
+  it('extends long scenes by continuation, ping-pong or loop', () => {
+    expect(clipsNeeded(16, 16, 'continue')).toBe(1);
+    expect(clipsNeeded(17, 16, 'continue')).toBe(2);
+    expect(clipsNeeded(40, 16, 'continue')).toBe(3); // 16 + 12 + 12
+    expect(clipsNeeded(40, 16, 'pingpong')).toBe(1);
+    expect([14, 15, 16, 17, 29, 30, 31].map((i) => sourceFrameIndex(i, 16, 'pingpong'))).toEqual([14, 15, 14, 13, 1, 0, 1]);
+    expect([15, 16, 17].map((i) => sourceFrameIndex(i, 16, 'loop'))).toEqual([15, 0, 1]);
+  });
+
+  it('writes one WebVTT cue per captioned scene', () => {
+    const scenes = [newScene('a', 'First line\nsecond line', 2), newScene('b', '', 2), newScene('c', 'Last', 2)];
+    const vtt = webVtt(scenes, buildTimeline(scenes, 8));
+    expect(vtt).toBe('WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.750\nFirst line\nsecond line\n\n3\n00:00:03.250 --> 00:00:05.000\nLast\n');
+  });
+});
+
+describe('provenance', () => {
+  const p: Provenance = {
+    zoetrope: 1,
+    generator: 'Zoetrope 0.1.0',
+    kind: 'clip',
+    model: 'm@1',
+    modelHash: 'a'.repeat(64),
+    backend: 'wasm',
+    steps: 4,
+    guidance: 3.5,
+    clips: [{ prompt: 'a red ball', seed: 7, framesSha256: 'b'.repeat(64) }],
+  };
+
+  it('round-trips through the tags and says it is AI-generated', () => {
+    const tags = provenanceTags(p, 'title');
+    expect(tags.description).toMatch(/^AI-generated by Zoetrope 0\.1\.0 with model m@1/);
+    expect(tags.raw['©too']).toBe('Zoetrope 0.1.0');
+    expect(parseProvenance(tags)).toEqual(p);
+  });
+
+  it('rejects files without a record, naming the field', () => {
+    expect(fieldOf(() => parseProvenance({}))).toBe('comment');
+    expect(fieldOf(() => parseProvenance({ comment: JSON.stringify({ ...p, steps: 0 }) }))).toBe('steps');
+    expect(fieldOf(() => parseProvenance({ comment: JSON.stringify({ ...p, clips: [{ prompt: 'x' }] }) }))).toBe('clips[0].seed');
+  });
+});
+
+describe('continuation (known frames re-imposed)', () => {
+  it('returns the known frames exactly and leaves the rest to the model', async () => {
+    const shape = [3, 4, 2, 2] as const;
+    const size = 3 * 4 * 2 * 2;
+    // Two known frames of 2x2 RGBA.
+    const rgba = new Uint8Array(2 * 4 * 4).map((_, i) => (i * 37) % 256);
+    for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255;
+    const known = knownRegion(rgba, 2, shape);
+    // A "model" whose velocity pulls everything towards 0.5.
+    const velocity = async (batch: Float32Array, t: number) => batch.map((x) => (x - 0.5) / Math.max(t, 1e-3));
+    const out = await denoise({ seed: 3, sampleSize: size, steps: 6, guidance: 1, shift: 1, previewEvery: 0, known }, velocity, {
+      checkpoint: async () => {},
+      onStep: () => {},
+    });
+    for (const [start, end] of known.ranges) for (let i = start; i < end; i++) expect(out[i]).toBeCloseTo(known.x0[i]!, 5);
+    // Frame 2 of channel 0 is free: pulled to 0.5, not to a known value.
+    expect(out[2 * 4]).toBeCloseTo(0.5, 3);
+    expect(() => knownRegion(rgba, 4, shape)).toThrow(/fewer/);
+  });
+});
