@@ -26,8 +26,9 @@ export function browserPid() {
 
 /**
  * VmRSS in bytes of every process under `root`: the largest renderer, the
- * browser process, the GPU process, and the sum over the tree (which counts
- * shared pages once per process, so it is an upper bound).
+ * browser process, the GPU process, the storage service (IndexedDB of an
+ * on-disk profile), and the sum over the tree (which counts shared pages
+ * once per process, so it is an upper bound).
  */
 export function processMemory(/** @type {number} */ root) {
   /** @type {Map<number, number>} */
@@ -43,7 +44,7 @@ export function processMemory(/** @type {number} */ root) {
     for (let p = pid, n = 0; p > 1 && n < 20; p = parent.get(p) ?? 0, n++) if (p === root) return true;
     return false;
   };
-  const out = { renderer: 0, browser: 0, gpu: 0, total: 0 };
+  const out = { renderer: 0, browser: 0, gpu: 0, storage: 0, total: 0 };
   for (const pid of parent.keys()) {
     if (!inTree(pid)) continue;
     try {
@@ -52,18 +53,20 @@ export function processMemory(/** @type {number} */ root) {
       out.total += rss;
       if (cmd.includes('--type=renderer')) out.renderer = Math.max(out.renderer, rss);
       else if (cmd.includes('--type=gpu-process')) out.gpu = Math.max(out.gpu, rss);
+      else if (cmd.includes('StorageService')) out.storage = Math.max(out.storage, rss);
       else if (!cmd.includes('--type=')) out.browser = Math.max(out.browser, rss);
     } catch {}
   }
   return out;
 }
 
-/** Polls memory while `work` runs; returns the peaks in bytes (heap: the page's main-thread JS heap). */
+/** Polls memory while `work` runs; returns the peaks in bytes (heap: the page's main-thread JS heap), and `start`, the processes' memory before it. */
 export async function peakMemory(/** @type {import('@playwright/test').Page} */ page, /** @type {() => Promise<void>} */ work) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const root = browserPid();
-  const peak = { heap: 0, renderer: 0, browser: 0, gpu: 0, total: 0 };
+  const start = root ? processMemory(root) : { renderer: 0, browser: 0, gpu: 0, storage: 0, total: 0 };
+  const peak = { heap: 0, renderer: 0, browser: 0, gpu: 0, storage: 0, total: 0, start };
   let running = true;
   const poll = (async () => {
     while (running) {
@@ -75,7 +78,7 @@ export async function peakMemory(/** @type {import('@playwright/test').Page} */ 
       }
       if (root) {
         const now = processMemory(root);
-        for (const k of /** @type {const} */ (['renderer', 'browser', 'gpu', 'total'])) peak[k] = Math.max(peak[k], now[k]);
+        for (const k of /** @type {const} */ (['renderer', 'browser', 'gpu', 'storage', 'total'])) peak[k] = Math.max(peak[k], now[k]);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -30,6 +30,10 @@ export function offlineShell() {
       // Every address of the app (?model=…, ?view=library) opens the same page.
       navigateFallback: 'index.html',
       navigateFallbackDenylist: [/^\/models\//, /^\/ort\//],
+      // A precached page answers whatever its query: /embed.html?model=…&origins=… is embed.html.
+      // Workbox ignores only utm_* and fbclid by default, so such an address fell through to
+      // index.html, which frame-ancestors 'self' then blocked in a host's frame on its second visit.
+      ignoreURLParametersMatching: [/./],
       clientsClaim: true,
       skipWaiting: true,
       cleanupOutdatedCaches: true,

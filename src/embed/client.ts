@@ -120,7 +120,20 @@ export class ZoetropeEmbed {
     return reply.model;
   }
 
-  private request(body: Record<string, unknown>, expect: Pending['expect'], options: CallOptions = {}): Promise<EmbedMessage> {
+  /**
+   * Installs a .zoepack the host page has (a File from an <input>, a Blob, or
+   * an ArrayBuffer, which is transferred) into the frame's own storage, with
+   * every shard checked, and makes it the frame's model; resolves with its key.
+   * A truncated or altered file rejects with PackFileError and installs nothing.
+   */
+  async installPack(pack: Blob | ArrayBuffer, options: CallOptions & { name?: string } = {}): Promise<string> {
+    const { name, ...call } = options;
+    const body = { type: 'installPack', pack, ...(name !== undefined ? { name } : {}) };
+    const reply = (await this.request(body, 'installed', call, pack instanceof ArrayBuffer ? [pack] : [])) as EmbedMessageOf<'installed'>;
+    return reply.model;
+  }
+
+  private request(body: Record<string, unknown>, expect: Pending['expect'], options: CallOptions = {}, transfer: Transferable[] = []): Promise<EmbedMessage> {
     const id = newId();
     return new Promise<EmbedMessage>((resolve, reject) => {
       const { signal, onProgress } = options;
@@ -137,12 +150,12 @@ export class ZoetropeEmbed {
         resolve: (m) => (done(), resolve(m)),
         reject: (e) => (done(), reject(e)),
       });
-      this.post({ ...body, id });
+      this.post({ ...body, id }, transfer);
     });
   }
 
-  private post(body: Record<string, unknown>): void {
-    this.frame.contentWindow?.postMessage({ zoetrope: PROTOCOL_VERSION, ...body }, this.origin);
+  private post(body: Record<string, unknown>, transfer: Transferable[] = []): void {
+    this.frame.contentWindow?.postMessage({ zoetrope: PROTOCOL_VERSION, ...body }, { targetOrigin: this.origin, transfer });
   }
 
   private receive(event: MessageEvent): void {

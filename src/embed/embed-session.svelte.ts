@@ -12,6 +12,7 @@ import { jobFraction, type EngineProgress, type InstallProgress } from '../share
 import { EngineClient } from '../lib/engine-client';
 import { fetchManifest, findInstalled, installPack } from '../lib/model-store';
 import { listInstallRecords } from '../lib/pack-db';
+import { importZoepack } from '../lib/zoepack-import';
 import { builtInManifestUrl, isSameOrigin } from '../lib/url-settings';
 import { isModelId, type EmbedOptions } from './embed-options';
 import { JobQueue } from './job-queue';
@@ -172,6 +173,44 @@ export class EmbedSession {
     return this.queue.enqueue(key, async (signal) => {
       await this.started;
       return this.installFrom(manifestUrl, signal, sink);
+    });
+  }
+
+  /**
+   * installPack: imports a .zoepack the host supplied (every shard checked
+   * against the manifest; a bad file leaves nothing stored) and makes it the
+   * current model. A failed import keeps the model that was working.
+   */
+  installPackFile(key: string, pack: Blob, name: string, sink: ProgressSink): Promise<string> {
+    return this.queue.enqueue(key, async (signal) => {
+      await this.started;
+      const before = this.state;
+      sink({ phase: 'install', fraction: 0, step: 0, steps: 0 });
+      this.state = 'installing';
+      let imported;
+      try {
+        imported = await importZoepack(pack, name, {
+          signal,
+          onProgress: (done, total) => {
+            this.install = { kind: 'downloading', bytesDone: done, bytesTotal: total, shardsDone: 0, shardsTotal: 0 };
+            sink({ phase: 'install', fraction: 0.9 * (done / Math.max(1, total)), step: 0, steps: 0 });
+          },
+        });
+      } catch (e) {
+        this.state = before;
+        throw toZoetropeError(e);
+      }
+      this.manifest = imported.record.manifest;
+      this.manifestUrl = imported.record.manifestUrl;
+      await this.refreshModels();
+      try {
+        await this.load();
+      } catch (e) {
+        this.fail(e);
+        throw toZoetropeError(e);
+      }
+      sink({ phase: 'done', fraction: 1, step: 0, steps: 0 });
+      return modelKey(imported.record.manifest);
     });
   }
 

@@ -95,6 +95,13 @@ export class HostBridge {
           reply({ zoetrope: PROTOCOL_VERSION, type: 'installed', id, model }),
         );
         return;
+      case 'installPack': {
+        const pack = message.pack instanceof Blob ? message.pack : new Blob([message.pack]);
+        settle(this.session.installPackFile(key, pack, message.name, progress), (model) =>
+          reply({ zoetrope: PROTOCOL_VERSION, type: 'installed', id, model }),
+        );
+        return;
+      }
     }
   }
 

@@ -25,9 +25,14 @@ export type HostMessage =
   | ({ zoetrope: 1; type: 'generate'; id: RequestId } & GenerateRequest)
   | { zoetrope: 1; type: 'cancel'; id: RequestId }
   | { zoetrope: 1; type: 'getStatus'; id: RequestId }
-  | { zoetrope: 1; type: 'installModel'; id: RequestId; manifestUrl: string };
+  | { zoetrope: 1; type: 'installModel'; id: RequestId; manifestUrl: string }
+  /** A .zoepack the host supplies (a File or Blob is passed by reference; an ArrayBuffer may be transferred). */
+  | { zoetrope: 1; type: 'installPack'; id: RequestId; pack: Blob | ArrayBuffer; name: string };
 
-export const HOST_MESSAGE_TYPES = ['generate', 'cancel', 'getStatus', 'installModel'] as const;
+export const HOST_MESSAGE_TYPES = ['generate', 'cancel', 'getStatus', 'installModel', 'installPack'] as const;
+
+/** The name an installPack without one is recorded under (`file:<name>`). */
+export const DEFAULT_PACK_NAME = 'host.zoepack';
 
 export type EmbedState = 'checking' | 'needs-install' | 'installing' | 'loading' | 'ready' | 'failed';
 
@@ -126,6 +131,15 @@ export function parseHostMessage(data: unknown): HostMessage | ProtocolProblem {
       const url = data['manifestUrl'];
       if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return { problem: `manifestUrl: expected an absolute http(s) URL, got ${describeValue(url)}`, id };
       return { zoetrope: 1, type, id, manifestUrl: url };
+    }
+    case 'installPack': {
+      const pack = data['pack'];
+      const isBlob = typeof Blob !== 'undefined' && pack instanceof Blob;
+      if (!isBlob && !(pack instanceof ArrayBuffer)) return { problem: `pack: expected the .zoepack file as a Blob, File or ArrayBuffer, got ${describeValue(pack)}`, id };
+      if ((isBlob ? (pack as Blob).size : (pack as ArrayBuffer).byteLength) === 0) return { problem: 'pack: expected the .zoepack file, got an empty one', id };
+      const name = data['name'] ?? (typeof File !== 'undefined' && pack instanceof File ? pack.name : DEFAULT_PACK_NAME);
+      if (typeof name !== 'string' || name.length === 0 || name.length > MAX_ID_LENGTH) return { problem: `name: expected a file name of 1 to ${MAX_ID_LENGTH} characters, got ${describeValue(name)}`, id };
+      return { zoetrope: 1, type, id, pack: pack as Blob | ArrayBuffer, name };
     }
     default:
       return { zoetrope: 1, type: type as 'cancel' | 'getStatus', id };

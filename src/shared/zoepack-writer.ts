@@ -17,8 +17,29 @@ export interface ZoepackWriteOptions {
 
 /** A fixed date, so that packing the same folder twice gives the same bytes. */
 const MTIME = new Date('2025-01-01T00:00:00Z');
-/** ZIP without ZIP64 stores 32-bit sizes and offsets. */
-const ZIP_LIMIT = 0xffffffff;
+/**
+ * ZIP without ZIP64 stores 32-bit sizes and offsets, and fflate writes no
+ * ZIP64 (fflate issues #81 and #230), so a pack must end below 4 GiB. Past it
+ * the sizes would wrap around silently; packs that big are refused up front.
+ */
+export const ZOEPACK_LIMIT = 0xffffffff;
+/** Bytes of ZIP headers per entry (local header, central entry, a shard name of 71 bytes), rounded up. */
+const ENTRY_OVERHEAD = 200;
+
+const manifestBytes = (manifest: PackManifest) => new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+
+/** PackFileError (reason too-large) when the pack cannot fit in a .zoepack; call it before anything is written. */
+export function checkZoepackSize(manifest: PackManifest): void {
+  const shards = new Map<string, number>();
+  for (const f of manifest.files) for (const s of f.shards) shards.set(s.sha256, s.size);
+  const bytes = [...shards.values()].reduce((n, s) => n + s, 0) + (shards.size + 1) * ENTRY_OVERHEAD + manifestBytes(manifest).byteLength;
+  if (bytes > ZOEPACK_LIMIT) {
+    throw packFileError(
+      'too-large',
+      `${manifest.name} is ${(bytes / 2 ** 30).toFixed(2)} GiB, larger than 4 GiB, the most a .zoepack can hold (plain ZIP, without ZIP64). Copy the model's pack folder instead and install it from a local server.`,
+    );
+  }
+}
 
 export async function writeZoepack(
   manifest: PackManifest,
@@ -29,9 +50,7 @@ export async function writeZoepack(
   const shards = new Map<string, number>();
   for (const f of manifest.files) for (const s of f.shards) shards.set(s.sha256, s.size);
   const bytesTotal = [...shards.values()].reduce((n, s) => n + s, 0);
-  if (bytesTotal + shards.size * 200 > ZIP_LIMIT) {
-    throw packFileError('too-large', `${manifest.name} is larger than 4 GiB, the most a .zoepack can hold.`);
-  }
+  checkZoepackSize(manifest);
   const pending: Uint8Array[] = [];
   let failure: Error | null = null;
   const zip = new Zip((error, chunk) => {
@@ -50,7 +69,7 @@ export async function writeZoepack(
     await flush();
   };
 
-  await add(ZOEPACK_MANIFEST, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  await add(ZOEPACK_MANIFEST, manifestBytes(manifest));
   let bytesDone = 0;
   options.onProgress?.(0, bytesTotal);
   for (const [sha256, size] of shards) {

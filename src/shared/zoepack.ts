@@ -4,7 +4,9 @@
 // `shards/<sha256>` for each distinct shard. Reading goes through the ZIP's
 // central directory with random access (File.slice, a file handle), never by
 // scanning the stream for signatures, which stored binary data could contain;
-// so a reader holds one shard at a time. No ZIP64: a pack must stay under 4 GiB.
+// so a reader holds one shard at a time. No ZIP64 (fflate writes none): a pack
+// must stay under 4 GiB; the writer refuses a bigger one and the reader says
+// so plainly when handed a ZIP64 file, instead of misreading its offsets.
 
 import { ZoetropeError } from './errors';
 
@@ -23,6 +25,10 @@ export interface ZipEntry {
 }
 
 const EOCD = 0x06054b50;
+const ZIP64_LOCATOR = 0x07064b50;
+/** The value ZIP writes in a 16- or 32-bit field whose real value sits in a ZIP64 record. */
+const U16_MAX = 0xffff;
+const U32_MAX = 0xffffffff;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
@@ -50,6 +56,8 @@ export async function readZoepackDirectory(readAt: ReadAt, size: number): Promis
   const count = u16(tail, eocd + 10);
   const dirSize = u32(tail, eocd + 12);
   const dirOffset = u32(tail, eocd + 16);
+  // Read as plain ZIP, a ZIP64 file's offsets would point at the wrong bytes.
+  if ((eocd >= 20 && u32(tail, eocd - 20) === ZIP64_LOCATOR) || count === U16_MAX || dirSize === U32_MAX || dirOffset === U32_MAX) throw zip64Error();
   if (dirOffset + dirSize > tailStart + eocd) throw packFileError('truncated', 'The table of contents of the file points past its end.');
   const dir = await readAt(dirOffset, dirOffset + dirSize);
   const entries = new Map<string, ZipEntry>();
@@ -63,6 +71,7 @@ export async function readZoepackDirectory(readAt: ReadAt, size: number): Promis
     const commentLength = u16(dir, at + 32);
     const headerOffset = u32(dir, at + 42);
     const name = new TextDecoder().decode(dir.subarray(at + 46, at + 46 + nameLength));
+    if (stored === U32_MAX || headerOffset === U32_MAX) throw zip64Error();
     if (method !== 0) throw packFileError('damaged', `${name} in the file is compressed; a .zoepack stores its files as they are.`);
     if (headerOffset + 30 + stored > dirOffset) throw packFileError('truncated', `${name} runs past the end of the data in the file.`);
     entries.set(name, { name, size: stored, headerOffset });
@@ -70,6 +79,9 @@ export async function readZoepackDirectory(readAt: ReadAt, size: number): Promis
   }
   return entries;
 }
+
+const zip64Error = () =>
+  packFileError('too-large', 'The file is a ZIP64 archive (larger than 4 GiB, or made by another zip tool); a .zoepack is a plain ZIP under 4 GiB, so it cannot be read.');
 
 /** The stored bytes of one entry. */
 export async function readZoepackEntry(readAt: ReadAt, entry: ZipEntry): Promise<Uint8Array> {

@@ -5,6 +5,10 @@ import { expect, test, type Page } from '@playwright/test';
 import type { ZoetropeEmbed } from '../../src/embed/client';
 import { embedUrl, HOST_A, HOST_B, openHarness, received, startHosts } from './embed-hosts';
 import { FIXTURE_ID, logConsole } from './helpers';
+import { makeUpdatedFixturePack } from './pack-server';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 type HostWindow = Window & { zoetrope: ZoetropeEmbed; embedWindow: () => Window; embedOrigin: string };
 
@@ -256,5 +260,56 @@ test('headers: CSP with frame-ancestors on every page; a host outside frame-ance
     expect(page.frames().some((f) => f.url().startsWith(`${app}/embed.html`) && f.url() !== 'about:blank')).toBe(false);
   } finally {
     await new Promise((done) => server.close(done));
+  }
+});
+
+test('installPack: a host on another origin supplies a .zoepack; the frame checks it, switches to it and generates; a cut-short file is refused and the old model keeps working', async ({ page, baseURL }) => {
+  logConsole(page);
+  test.setTimeout(240_000);
+  // Version 0.2.0 of the TEST FIXTURE pack, packed into a .zoepack with the CLI, as a school's IT person would.
+  const updated = makeUpdatedFixturePack();
+  const packFile = join(updated.dir, '..', 'fixture-0.2.0.zoepack');
+  try {
+    expect(spawnSync(process.execPath, ['scripts/zoepack.mjs', 'pack', updated.dir, '--out', packFile]).status).toBe(0);
+    const bytes = readFileSync(packFile);
+    const app = appOrigin(baseURL);
+    await openHarness(page, HOST_A, app, { origins: HOST_A });
+
+    const outcome = await page.evaluate(async (b64) => {
+      const { zoetrope } = window as unknown as HostWindow;
+      const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      // A cut-short copy, as an ArrayBuffer (transferred): refused, nothing switched.
+      const cut = raw.slice(0, Math.floor(raw.byteLength * 0.6)).buffer;
+      const refused = await zoetrope.installPack(cut).then(() => null, (e: Error) => ({ name: e.name, message: e.message }));
+      const after = await zoetrope.status();
+      // The whole file, as a File (what an <input type=file> gives).
+      const fractions: number[] = [];
+      const model = await zoetrope.installPack(new File([raw], 'fixture-0.2.0.zoepack'), { onProgress: (p) => fractions.push(p.fraction) });
+      const video = await zoetrope.generate({ prompt: 'a red ball moving left', seed: 4, steps: 2 });
+      return { refused, modelAfterRefusal: after.model, stateAfterRefusal: after.state, model, fractions, video: { ...video, mp4: video.mp4.byteLength } };
+    }, bytes.toString('base64'));
+
+    expect(outcome.refused?.name).toBe('PackFileError');
+    expect(outcome.modelAfterRefusal).toBe(`${FIXTURE_ID}@0.1.0`);
+    expect(outcome.stateAfterRefusal).toBe('ready');
+    expect(outcome.model).toBe(`${FIXTURE_ID}@0.2.0`);
+    expect(outcome.fractions.length).toBeGreaterThan(1);
+    expect(outcome.fractions).toEqual([...outcome.fractions].sort((x, y) => x - y)); // Progress never goes back.
+    expect(outcome.fractions.at(-1)).toBe(1);
+    expect(outcome.video).toMatchObject({ model: `${FIXTURE_ID}@0.2.0`, frames: 8, width: 256, height: 256, seed: 4 });
+    expect(outcome.video.mp4).toBeGreaterThan(1000);
+    // Every reply, the errors included, went to the host's exact origin.
+    for (const m of await received(page)) expect(m.origin).toBe(app);
+    await expect(page.frameLocator('#embed').getByTestId('embed-status')).toHaveAttribute('data-state', 'ready');
+
+    // A second visit, now through the frame's service worker: embed.html?… is still the embed (not
+    // the app's page, which frame-ancestors would block), and the pack the host sent is still there.
+    await page.frames().find((f) => f.url().includes('/embed.html'))!.evaluate(async () => void (await navigator.serviceWorker.ready));
+    await page.reload();
+    await expect(page.frameLocator('#embed').getByTestId('embed-status')).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
+    const again = await page.evaluate(async () => (window as unknown as HostWindow).zoetrope.status());
+    expect(again.model).toBe(`${FIXTURE_ID}@0.2.0`);
+  } finally {
+    updated.cleanup();
   }
 });

@@ -28,6 +28,14 @@ async function check(page: Page): Promise<void> {
   await expect(page.getByTestId('add-preview')).toBeVisible();
 }
 
+/** Installs version 0.1.0 of the fixture pack from the pack server, through the library. */
+async function installFirstVersion(page: Page): Promise<void> {
+  await openLibrary(page);
+  await check(page);
+  await page.getByTestId('add-download').click();
+  await expect(page.getByTestId('library-model')).toContainText('0.1.0');
+}
+
 function shardsOf(dir: string): Map<string, number> {
   const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: { shards: { sha256: string; size: number }[] }[] };
   return new Map(m.files.flatMap((f) => f.shards.map((s) => [s.sha256, s.size] as const)));
@@ -82,10 +90,7 @@ test('an update where one file changed fetches only its shards, keeps the old ve
   test.setTimeout(360_000); // Two installs, an engine load and a generation, on a busy 2-core machine.
   const updated = makeUpdatedFixturePack();
   try {
-    await openLibrary(page);
-    await check(page);
-    await page.getByTestId('add-download').click();
-    await expect(page.getByTestId('library-model')).toContainText('0.1.0');
+    await installFirstVersion(page);
 
     // The publisher replaces the pack at the same URL with version 0.2.0 (tokenizer.json changed).
     server.packs.set('/p/manifest.json', updated.dir);
@@ -127,6 +132,41 @@ test('an update where one file changed fetches only its shards, keeps the old ve
     await page.goto(`/?backend=wasm&model=${encodeURIComponent(manifestUrl())}`);
     await waitReady(page);
     expectValidFixtureVideo(await generate(page, { prompt: 'a red ball moving left', seed: 3, steps: 2 }));
+  } finally {
+    updated.cleanup();
+  }
+});
+
+test('"Check for updates" on a model finds the newer version at its URL, with its cost, and updates through Add a model', async ({ page }) => {
+  logConsole(page);
+  test.setTimeout(180_000);
+  const updated = makeUpdatedFixturePack();
+  try {
+    await installFirstVersion(page);
+
+    const status = page.getByTestId('update-status');
+    await page.getByTestId('check-update').click();
+    await expect(status).toHaveAttribute('data-state', 'current');
+    await expect(status).toHaveText('0.1.0 is the newest version at its address.');
+
+    // The publisher puts 0.2.0 at the same URL: only the changed file's shards are to download.
+    server.packs.set('/p/manifest.json', updated.dir);
+    const oldShards = shardsOf(FIXTURE_PACK_DIR);
+    const ideal = [...shardsOf(updated.dir)].filter(([sha]) => !oldShards.has(sha)).reduce((n, [, size]) => n + size, 0);
+    const from = server.log.length;
+    await page.getByTestId('check-update').click();
+    await expect(status).toHaveAttribute('data-state', 'newer');
+    await expect(status).toContainText(`A newer version, 0.2.0, is at its address: ${ideal < 1024 ? `${ideal} B` : `${(ideal / 1024).toFixed(1)} KB`} to download`);
+    expect(server.log.slice(from).map((l) => l.path)).toEqual(['/p/manifest.json']); // Checking downloads nothing else.
+
+    await page.getByTestId('update-offer').click();
+    await expect(page.getByTestId('add-update')).toContainText('from 0.1.0');
+    await expect(page.getByTestId('add-preview')).toHaveAttribute('data-missing-bytes', String(ideal));
+    await page.getByTestId('add-download').click();
+    await expect(page.getByTestId('library-model')).toContainText('0.2.0');
+    await expect(page.getByTestId('library-model')).toHaveCount(1);
+    const sent = server.log.slice(from).filter((l) => l.path.includes('/shards/')).reduce((n, l) => n + l.bytes, 0);
+    expect(sent).toBe(ideal);
   } finally {
     updated.cleanup();
   }

@@ -18,6 +18,18 @@ async function openLibrary(page: Page, baseURL: string): Promise<void> {
   await expect(page.getByTestId('library-empty')).toBeVisible();
 }
 
+/** The temporary export files in OPFS, name → bytes. */
+async function exportFiles(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('zoepack-exports', { create: true });
+    const files: Record<string, number> = {};
+    for await (const [name, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemFileHandle]> }).entries()) {
+      files[name] = (await handle.getFile()).size;
+    }
+    return files;
+  });
+}
+
 async function storedCounts(page: Page): Promise<{ shards: number; models: number }> {
   return page.evaluate(async () => {
     const count = async (db: string, store: string) => {
@@ -37,8 +49,13 @@ async function storedCounts(page: Page): Promise<{ shards: number; models: numbe
 }
 
 test('export, import into a fresh profile, generate; truncated and tampered copies are rejected cleanly', async ({ browser, baseURL }) => {
-  // Profile 1: install from the network, then export.
+  // Profile 1: install from the network, then export. Headless Chromium cannot
+  // click a native save dialog, so the first export runs with no
+  // showSaveFilePicker: it streams into a temporary OPFS file, then downloads.
   const first = await browser.newContext();
+  await first.addInitScript(() => {
+    Object.defineProperty(window, 'showSaveFilePicker', { value: undefined, configurable: true });
+  });
   const a = await first.newPage();
   logConsole(a);
   await a.goto(appUrl('wasm'));
@@ -50,6 +67,30 @@ test('export, import into a fresh profile, generate; truncated and tampered copi
   expect(download.suggestedFilename()).toBe('zoetrope-fixture-tiny-0.1.0.zoepack');
   const packFile = join(work, download.suggestedFilename());
   await download.saveAs(packFile);
+  const packBytes = readFileSync(packFile);
+  // The download came from a file on disk in OPFS, not from a Blob in memory.
+  expect(await exportFiles(a)).toEqual({ 'zoetrope-fixture-tiny-0.1.0.zoepack': packBytes.byteLength });
+
+  // Where the browser offers a save dialog, the archive streams into the picked
+  // file. The dialog is the one part replaced here: it hands back an OPFS file.
+  await a.evaluate(() => {
+    Object.defineProperty(window, 'showSaveFilePicker', {
+      configurable: true,
+      value: async () => (await navigator.storage.getDirectory()).getFileHandle('picked.zoepack', { create: true }),
+    });
+  });
+  await a.getByTestId('export-model').click();
+  await expect(a.getByTestId('library-note')).toHaveText(/^picked\.zoepack \(.+\) is saved\.$/);
+  const picked = await a.evaluate(async () => {
+    const file = await (await (await navigator.storage.getDirectory()).getFileHandle('picked.zoepack')).getFile();
+    return Array.from(new Uint8Array(await file.arrayBuffer()));
+  });
+  expect(Buffer.from(picked).equals(packBytes)).toBe(true);
+
+  // A temporary export left behind (a tab closed mid-export) is removed when the app next starts.
+  await a.reload();
+  await waitReady(a);
+  await expect.poll(() => exportFiles(a)).toEqual({});
   await first.close();
 
   // Profile 2: import with the file picker; no shard is fetched; generate.

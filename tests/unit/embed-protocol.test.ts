@@ -6,11 +6,15 @@ import { isAllowed, parseOriginList, resolveAllowList } from '../../src/embed/or
 import { JobQueue } from '../../src/embed/job-queue';
 
 describe('parseHostMessage', () => {
-  it('accepts the four request types and keeps only known fields', () => {
+  it('accepts the five request types and keeps only known fields', () => {
     expect(parseHostMessage({ zoetrope: 1, type: 'generate', id: 'a', prompt: 'a ball', steps: 4, extra: 'x' })).toEqual({ zoetrope: 1, type: 'generate', id: 'a', prompt: 'a ball', steps: 4 });
     expect(parseHostMessage({ zoetrope: 1, type: 'cancel', id: 7 })).toEqual({ zoetrope: 1, type: 'cancel', id: 7 });
     expect(parseHostMessage({ zoetrope: 1, type: 'getStatus', id: 's' })).toEqual({ zoetrope: 1, type: 'getStatus', id: 's' });
     expect(parseHostMessage({ zoetrope: 1, type: 'installModel', id: 'i', manifestUrl: 'https://x.example/m.json' })).toMatchObject({ type: 'installModel' });
+    const bytes = new Uint8Array([1, 2, 3]).buffer;
+    expect(parseHostMessage({ zoetrope: 1, type: 'installPack', id: 'p', pack: bytes })).toEqual({ zoetrope: 1, type: 'installPack', id: 'p', pack: bytes, name: 'host.zoepack' });
+    const file = new File([new Uint8Array([1])], 'class.zoepack');
+    expect(parseHostMessage({ zoetrope: 1, type: 'installPack', id: 'p', pack: file })).toMatchObject({ pack: file, name: 'class.zoepack' });
   });
 
   it('names the problem and keeps a usable id', () => {
@@ -22,6 +26,9 @@ describe('parseHostMessage', () => {
       [{ zoetrope: 1, type: 'generate', id: 'g' }, 'prompt: expected text', 'g'],
       [{ zoetrope: 1, type: 'generate', id: 'g', prompt: 'p', seed: '1' }, 'seed: expected a number', 'g'],
       [{ zoetrope: 1, type: 'installModel', id: 'i', manifestUrl: 'javascript:1' }, 'manifestUrl: expected an absolute http(s) URL', 'i'],
+      [{ zoetrope: 1, type: 'installPack', id: 'p', pack: 'https://x.example/a.zoepack' }, 'pack: expected the .zoepack file as a Blob, File or ArrayBuffer', 'p'],
+      [{ zoetrope: 1, type: 'installPack', id: 'p', pack: new Blob([]) }, 'pack: expected the .zoepack file, got an empty one', 'p'],
+      [{ zoetrope: 1, type: 'installPack', id: 'p', pack: new Blob(['x']), name: 42 }, 'name: expected a file name', 'p'],
     ];
     for (const [data, problem, id] of cases) {
       const parsed = parseHostMessage(data);
