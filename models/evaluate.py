@@ -28,8 +28,7 @@ import torch  # noqa: E402
 from zoetrope import world  # noqa: E402
 from zoetrope.configs import get_config  # noqa: E402
 from zoetrope.data import make_tokenizer  # noqa: E402
-from zoetrope.evalset import ATTRS, eval_set, score  # noqa: E402
-from zoetrope.flow import mulberry32_gaussian, sample  # noqa: E402
+from zoetrope.evalset import ATTRS, eval_set, sample_clips, score  # noqa: E402
 
 
 def write_png(img: np.ndarray, path: str) -> None:
@@ -46,30 +45,15 @@ def contact_sheet(clips, path, rows=8):
     write_png(np.repeat(np.repeat(sheet, 2, 0), 2, 1), path)
 
 
-def to_uint8(x: torch.Tensor) -> np.ndarray:
-    """[C, T, H, W] in [-1, 1] -> uint8 [T, H, W, C], the same rounding as the browser."""
-    return np.clip(np.rint((x.permute(1, 2, 3, 0).numpy() + 1) * 127.5), 0, 255).astype(np.uint8)
-
-
 def sample_torch(weights, items, steps, guidance, batch, shift=1.0):
     from train import load_ema
     from zoetrope.model import Denoiser, TextEncoder
     blob = torch.load(weights, map_location="cpu")
     cfg = get_config(blob["config"])
-    tok = make_tokenizer(cfg.max_tokens)
-    te, dn = TextEncoder(cfg, len(tok.vocab)), Denoiser(cfg)
+    te, dn = TextEncoder(cfg, len(make_tokenizer(cfg.max_tokens).vocab)), Denoiser(cfg)
     load_ema(weights, te, dn)
     te.eval(); dn.eval()
-    shape = (cfg.channels, cfg.frames, cfg.height, cfg.width)
-    clips = []
-    for i in range(0, len(items), batch):
-        chunk = items[i:i + batch]
-        ids = torch.tensor([tok.encode(it["prompt"]) for it in chunk])
-        noise = torch.stack([torch.from_numpy(mulberry32_gaussian(it["seed"], int(np.prod(shape)))).reshape(shape)
-                             for it in chunk])
-        out = sample(te, dn, ids, torch.zeros_like(ids), noise, steps, guidance, shift)
-        clips += [to_uint8(x) for x in out]
-    return clips, blob.get("meta", {})
+    return sample_clips(te, dn, cfg, items, steps, guidance, shift, batch), blob.get("meta", {})
 
 
 def main():

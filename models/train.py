@@ -28,13 +28,12 @@ from zoetrope.cpu_env import ensure_fast_env  # noqa: E402
 
 ensure_fast_env()  # before torch loads: see cpu_env.py
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from zoetrope.configs import get_config  # noqa: E402
 from zoetrope.data import SceneStream, make_tokenizer  # noqa: E402
-from zoetrope.evalset import ATTRS, eval_set, score  # noqa: E402
-from zoetrope.flow import loss_fn, mulberry32_gaussian, sample  # noqa: E402
+from zoetrope.evalset import ATTRS, eval_set, sample_clips, score  # noqa: E402
+from zoetrope.flow import loss_fn  # noqa: E402
 from zoetrope.model import Denoiser, TextEncoder, count_params  # noqa: E402
 from zoetrope.replay import ReplayPool  # noqa: E402
 
@@ -63,22 +62,14 @@ def load_ema(path, te, dn):
     return blob
 
 
-@torch.no_grad()
 def adherence(te, dn, cfg, n: int, steps: int = 16, guidance: float = 4.0) -> dict:
     """Held-out prompt adherence of these weights, sampled as the browser samples (seeded noise, CFG)."""
-    device = next(dn.parameters()).device
-    tok = make_tokenizer(cfg.max_tokens)
     items = eval_set(n)
-    shape = (cfg.channels, cfg.frames, cfg.height, cfg.width)
-    ids = torch.tensor([tok.encode(it["prompt"]) for it in items], device=device)
-    noise = torch.stack([torch.from_numpy(mulberry32_gaussian(it["seed"], int(np.prod(shape)))).reshape(shape)
-                         for it in items]).to(device)
     was_training = dn.training
     te.eval(); dn.eval()
-    out = sample(te, dn, ids, torch.zeros_like(ids), noise, steps, guidance)
+    clips = sample_clips(te, dn, cfg, items, steps, guidance, batch=len(items))
     te.train(was_training); dn.train(was_training)
-    clips = np.clip(np.rint((out.permute(0, 2, 3, 4, 1).float().cpu().numpy() + 1) * 127.5), 0, 255)
-    return score(list(clips.astype(np.uint8)), [it["scene"] for it in items])
+    return score(clips, [it["scene"] for it in items])
 
 
 def main():

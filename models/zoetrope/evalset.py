@@ -1,11 +1,14 @@
-"""The held-out evaluation set and its scoring: prompts the training run never sampled, with fixed seeds."""
+"""The held-out evaluation set, its sampling and its scoring: prompts the training run never sampled, with
+fixed seeds, sampled exactly as the browser samples them."""
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from . import world
-from .data import held_out_triples
+from .data import held_out_triples, make_tokenizer
 from .detect import detect
+from .flow import mulberry32_gaussian, sample
 
 EVAL_SEED = 777
 ATTRS = ("present", "colour", "shape", "size", "motion", "background")
@@ -50,3 +53,23 @@ def score(clips: list[np.ndarray], scenes: list[dict]) -> dict:
     out["stable"] = float(np.mean(stable))
     out["n"] = len(clips)
     return out
+
+
+@torch.no_grad()
+def sample_clips(te, dn, cfg, items: list[dict], steps: int, guidance: float, shift: float = 1.0,
+                 batch: int = 8) -> list[np.ndarray]:
+    """uint8 [T, H, W, 3] clips for items ({prompt, seed}) on the models' device: seeded mulberry32 noise,
+    [cond; uncond] classifier-free guidance and Euler steps, rounded to pixels as the browser rounds them."""
+    device = next(dn.parameters()).device
+    tok = make_tokenizer(cfg.max_tokens)
+    shape = (cfg.channels, cfg.frames, cfg.height, cfg.width)
+    clips = []
+    for i in range(0, len(items), batch):
+        chunk = items[i:i + batch]
+        ids = torch.tensor([tok.encode(it["prompt"]) for it in chunk], device=device)
+        noise = torch.stack([torch.from_numpy(mulberry32_gaussian(it["seed"], int(np.prod(shape)))).reshape(shape)
+                             for it in chunk]).to(device)
+        out = sample(te, dn, ids, torch.zeros_like(ids), noise, steps, guidance, shift)
+        pixels = np.rint((out.permute(0, 2, 3, 4, 1).float().cpu().numpy() + 1) * 127.5)
+        clips += list(np.clip(pixels, 0, 255).astype(np.uint8))
+    return clips
