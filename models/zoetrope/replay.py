@@ -36,9 +36,9 @@ class ReplayPool:
             self.clips = torch.empty((self.size, *clips.shape[1:]), dtype=torch.uint8, device=self.device)
             self.ids = torch.empty((self.size, ids.shape[1]), dtype=torch.int64, device=self.device)
         n = clips.shape[0]
-        idx = (torch.arange(n) + self.head) % self.size
-        self.clips[idx.to(self.device)] = clips.to(self.device, non_blocking=True)
-        self.ids[idx.to(self.device)] = ids.to(self.device, non_blocking=True)
+        idx = (torch.arange(n, device=self.device) + self.head) % self.size
+        self.clips[idx] = clips.to(self.device, non_blocking=True)
+        self.ids[idx] = ids.to(self.device, non_blocking=True)
         self.head = (self.head + n) % self.size
         self.filled = min(self.size, self.filled + n)
         self.rendered += n
