@@ -4,8 +4,8 @@
 //    as the embed's default allow-list;
 //  - the security headers of vite/security-headers.ts on every response of
 //    the dev and preview servers, and the same Content-Security-Policy as a
-//    <meta> tag in every built page; the connect-src list is compiled in too
-//    (src/shared/connect-policy.ts), so the app can say why a host is refused;
+//    <meta> tag in every built page; the connect-src list is compiled in too,
+//    for the dev server (which writes no meta tag) and the library's list of hosts;
 //  - the host client (src/embed/client.ts) built on its own, as one
 //    dependency-free ES module at /embed/zoetrope-client.js, for host pages
 //    to import; the dev server serves the TypeScript source at that path.

@@ -1,14 +1,21 @@
-// Owns the offline app shell: vite-plugin-pwa (Workbox generateSW) precaches
-// every file of the build, onnxruntime-web's wasm runtime under /ort/
+// Owns the offline app shell: vite-plugin-pwa builds our own service worker
+// (src/sw/sw.ts, Workbox's injectManifest strategy) and hands it the list of
+// every file of the build to precache, onnxruntime-web's wasm runtime under /ort/
 // included (our zoetrope plugin copies it into dist/ before the service
 // worker is generated), so that after one visit the page, the engine and the
 // runtime load with no network. Model packs are not precached: they live in
 // IndexedDB once installed, and a built-in pack in dist/models/ would double
 // the storage. Every URL is our own origin; nothing comes from a CDN.
+// The worker is ours, not a generated one, because it also adds the origins
+// the user allowed to each page's connect-src (see src/sw/sw.ts); the routes
+// it sets up are the ones the generated worker had.
 import { VitePWA } from 'vite-plugin-pwa';
 
 export function offlineShell() {
   return VitePWA({
+    strategies: 'injectManifest',
+    srcDir: 'src/sw',
+    filename: 'sw.ts',
     registerType: 'autoUpdate',
     injectRegister: 'script-defer',
     manifest: {
@@ -21,22 +28,14 @@ export function offlineShell() {
       theme_color: '#1d4ed8',
       icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
     },
-    workbox: {
+    injectManifest: {
       // woff2: the lesson captions' bundled font.
       globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,webmanifest,woff2}'],
       globIgnores: ['models/**'],
       // ORT's two wasm builds (WebGPU's Asyncify one, the WASM backend's plain one) are 27 and 14 MB.
       maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
-      // Every address of the app (?model=…, ?view=library) opens the same page.
-      navigateFallback: 'index.html',
-      navigateFallbackDenylist: [/^\/models\//, /^\/ort\//],
-      // A precached page answers whatever its query: /embed.html?model=…&origins=… is embed.html.
-      // Workbox ignores only utm_* and fbclid by default, so such an address fell through to
-      // index.html, which frame-ancestors 'self' then blocked in a host's frame on its second visit.
-      ignoreURLParametersMatching: [/./],
-      clientsClaim: true,
-      skipWaiting: true,
-      cleanupOutdatedCaches: true,
+      // One classic script, as the generated worker was: no module service worker needed.
+      rollupFormat: 'iife',
     },
     devOptions: { enabled: false },
   });

@@ -7,6 +7,8 @@
 //  - frame-ancestors: the app may only be framed by itself; embed.html by
 //    itself and the allowed host origins.
 //  - connect-src: 'self' plus the deployer's pack hosts (ZOETROPE_CSP_CONNECT).
+//    The service worker adds the hosts a user allowed to each page it serves
+//    (src/sw/sw.ts), in the cached header and the <meta> tag alike.
 //    The build also writes the policy into every page as a <meta> tag, so it
 //    holds on a static host that sends no headers (a school's laptop); a meta
 //    policy cannot carry frame-ancestors, which stays a header.

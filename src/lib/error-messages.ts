@@ -40,8 +40,18 @@ export function friendlyError(error: ZoetropeError): FriendlyError {
     next = 'This copy of Zoetrope has no built-in model pack yet. Build it (see "Build the built-in model" in README.md) and restart the app, or open another pack with ?model=<manifest URL>.';
   }
   if (error.name === 'DownloadError' && error.details['blockedByPolicy'] === true) {
-    title = `This site does not download models from ${String(error.details['origin'])}.`;
-    next = 'Its publisher chose the hosts it may download from (ZOETROPE_CSP_CONNECT, see README.md "Privacy"). Ask them to add this one, or import the model as a .zoepack file in the Model library.';
+    const origin = String(error.details['origin']);
+    const permission = error.details['permission'];
+    if (permission === 'allowable') {
+      title = `Zoetrope does not download from ${origin} yet.`;
+      next = 'Allow this host when Zoetrope asks (adding the model by its address in the Model library asks too), or import the model as a .zoepack file.';
+    } else if (permission === 'stored') {
+      title = `You allowed ${origin}, but this page does not include it yet.`;
+      next = "Reload the page normally (not a forced reload): Zoetrope's service worker adds it as the page loads. If this stays, this browser is not running the service worker here; import the model as a .zoepack file instead.";
+    } else {
+      title = `This site does not download models from ${origin}.`;
+      next = 'Only https hosts can be allowed. The publisher of this copy chose any other hosts it may download from (ZOETROPE_CSP_CONNECT, see README.md "Privacy"). Or import the model as a .zoepack file in the Model library.';
+    }
   } else if (error.name === 'DownloadError' && error.details['status'] === 404) {
     title = 'A piece of the model is missing on the server.';
     next = 'The pack on the server is incomplete, so trying again will not help: tell whoever publishes it. Pieces already downloaded are kept.';

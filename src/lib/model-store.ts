@@ -5,11 +5,11 @@
 // library asks: what an install would cost, cancel, damaged shards, updates.
 // Runs on the main thread (fetch + Web Crypto + IndexedDB; no heavy compute).
 
-import { connectAllowed } from '../shared/connect-policy';
 import { abortError, toZoetropeError, ZoetropeError } from '../shared/errors';
 import { modelKey, shardUrl, validateManifest, type PackManifest, type ShardEntry } from '../shared/manifest';
 import type { InstallProgress } from '../shared/progress';
 import { deleteShard, deleteUnused, getInstallRecord, getShard, hasShard, listInstallRecords, putInstallRecord, putShard, type InstallRecord } from './pack-db';
+import { assertDownloadAllowed } from './download-policy';
 import { clearPieces } from './partial-db';
 import { sha256Hex } from './sha256';
 import { downloadShard } from './shard-download';
@@ -35,15 +35,7 @@ export interface InstallOutcome {
 /** Fetches and validates a manifest; ModelNotFoundError on 404, DownloadError when offline. */
 export async function fetchManifest(manifestUrl: string, signal?: AbortSignal): Promise<PackManifest> {
   // The Content-Security-Policy would block the fetch anyway, with only "Failed to fetch" to show for it.
-  const allowed = typeof __ZOETROPE_CSP_CONNECT__ === 'string' ? __ZOETROPE_CSP_CONNECT__ : '';
-  if (!connectAllowed(manifestUrl, allowed, location.href)) {
-    const origin = new URL(manifestUrl, location.href).origin;
-    throw new ZoetropeError(
-      'DownloadError',
-      `This copy of Zoetrope may download models only from ${[location.origin, ...allowed.split(/\s+/).filter(Boolean)].join(', ')} (its Content-Security-Policy), not from ${origin}.`,
-      { url: manifestUrl, origin, blockedByPolicy: true },
-    );
-  }
+  await assertDownloadAllowed(manifestUrl);
   let response: Response;
   try {
     response = await fetch(manifestUrl, { cache: 'no-cache', ...(signal ? { signal } : {}) });
@@ -108,6 +100,8 @@ export async function installPack(manifestUrl: string, options: InstallOptions =
       shardsDone++;
     } else missing.push(s);
   }
+  // A manifest given by the caller (a repair, a preview) skipped fetchManifest's check; the shards need it too.
+  if (missing.length > 0 && options.manifest) await assertDownloadAllowed(manifestUrl);
   await requestPersistence();
   await ensureRoomFor(bytesTotal - bytesDone);
 

@@ -1,9 +1,12 @@
 // Owns the answer to "may the app download from this address?", the same
-// one the browser gives through the Content-Security-Policy's connect-src
-// ('self' plus the deployer's ZOETROPE_CSP_CONNECT list, compiled into the
-// build; vite/security-headers.ts writes the policy from the same list). The
-// browser enforces the policy anyway; asking first lets the app say *why* a
-// pack cannot be fetched, where a blocked fetch only says "Failed to fetch".
+// one the browser gives through the Content-Security-Policy's connect-src:
+// 'self', the deployer's ZOETROPE_CSP_CONNECT list (vite/security-headers.ts
+// writes it into the build's policy) and the origins the user allowed (the
+// service worker adds them to the policy of each page it serves, see
+// src/shared/allowed-origin.ts). The page reads the policy it actually runs
+// under (src/lib/download-policy.ts), so app and browser cannot disagree.
+// The browser enforces the policy anyway; asking first lets the app say *why*
+// a pack cannot be fetched, where a blocked fetch only says "Failed to fetch".
 // It implements the CSP source grammar that list may use: 'self', *, a
 // scheme ("https:"), or a host with an optional scheme, "*." prefix and port.
 // No DOM, so vite/ and the unit tests use it too.
@@ -44,4 +47,19 @@ export function connectAllowed(url: string, sources: string, selfHref: string): 
     return false;
   }
   return ["'self'", ...sources.split(/\s+/).filter(Boolean)].some((s) => sourceAllows(s, target, self));
+}
+
+/**
+ * The connect-src sources of a policy, as the browser reads them: the first
+ * connect-src directive, else default-src; null when the policy sets neither
+ * (then it does not limit connections at all).
+ */
+export function connectSourcesOf(policy: string): string | null {
+  const directives = new Map<string, string>();
+  for (const directive of policy.split(';')) {
+    const [name, ...sources] = directive.trim().split(/\s+/);
+    const key = name?.toLowerCase() ?? '';
+    if (key && !directives.has(key)) directives.set(key, sources.join(' '));
+  }
+  return directives.get('connect-src') ?? directives.get('default-src') ?? null;
 }

@@ -5,6 +5,7 @@
 // visit goes to the app's own origin. The Content-Security-Policy (header
 // and the build's <meta> tag) makes the browser refuse any other host, which
 // a second server on 127.0.0.2 (not allowed) proves by never being reached.
+// (Hosts a user allows are added by the service worker: allowed-origins.spec.ts.)
 import { expect, test, type Request } from '@playwright/test';
 import { appUrl, expectValidFixtureVideo, generate, logConsole, waitReady } from './helpers';
 import { PackServer } from './pack-server';
@@ -102,13 +103,21 @@ test('CSP: the page refuses to talk to a host that is not allowed (fetch, beacon
     expect(outcome.violations).toEqual(expect.arrayContaining(['connect-src', 'img-src']));
     expect(outsider.log).toEqual([]); // Nothing reached the other host.
 
-    // A model pack from that host: refused before any request, with the reason.
+    // A model pack from that host: nothing is fetched; the library asks whether to allow the host
+    // (allowed-origins.spec.ts follows that through).
     await page.goto(`/?view=library&backend=wasm`);
     await page.getByTestId('add-url').fill(`${other}/p/manifest.json`);
     await page.getByTestId('add-check').click();
+    await expect(page.getByTestId('allow-origin')).toHaveAttribute('data-origin', other);
+    expect(outsider.log).toEqual([]);
+    // A host no user may allow (plain http to another machine): refused before any request, with the reason.
+    await page.getByTestId('allow-cancel').click();
+    await page.getByTestId('add-url').fill('http://models.example/p/manifest.json');
+    await page.getByTestId('add-check').click();
     const error = page.getByTestId('error').last();
     await expect(error).toHaveAttribute('data-error-name', 'DownloadError');
-    await expect(error).toContainText(`does not download models from ${other}`);
+    await expect(error).toContainText('does not download models from http://models.example');
+    await expect(error).toContainText('Only https hosts can be allowed');
     await expect(error).toContainText('.zoepack');
     expect(outsider.log).toEqual([]);
     expect(baseURL).toContain('127.0.0.1');

@@ -2,7 +2,7 @@
 // must agree with the browser's: 'self', scheme sources, hosts with ports,
 // wildcards; and anything it cannot parse allows nothing.
 import { describe, expect, it } from 'vitest';
-import { connectAllowed } from '../../src/shared/connect-policy';
+import { connectAllowed, connectSourcesOf } from '../../src/shared/connect-policy';
 import { contentSecurityPolicy } from '../../vite/security-headers';
 
 const SELF = 'http://127.0.0.1:4173/index.html';
@@ -39,5 +39,10 @@ describe('connectAllowed', () => {
     expect(meta).toContain("connect-src 'self' https://models.example;");
     expect(meta).not.toContain('frame-ancestors');
     expect(contentSecurityPolicy('app', inputs)).toBe(`${meta}; frame-ancestors 'self'`);
+  });
+  it('reads the connect-src a policy sets, as the browser does: the first one, else default-src', () => {
+    expect(connectSourcesOf("default-src 'self'; connect-src 'self' https://m.example; connect-src *")).toBe("'self' https://m.example");
+    expect(connectSourcesOf("default-src 'self' https://d.example; img-src data:")).toBe("'self' https://d.example");
+    expect(connectSourcesOf('img-src data:')).toBeNull();
   });
 });
