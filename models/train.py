@@ -85,6 +85,8 @@ def main():
     # Logit-normal noise levels centred above 0.5: x-prediction with a velocity loss already weights the
     # low-noise end by 1/t^2, so sampling more high-noise levels is what teaches layout, colour and motion
     # (the caption-dependent part) within a CPU budget. JiT (Li & He, 2025) uses the same emphasis.
+    ap.add_argument("--focus", default=None, help="oversample a named subset of scenes (data.FOCUS)")
+    ap.add_argument("--focus-p", type=float, default=0.5, help="share of scenes drawn from --focus")
     ap.add_argument("--t-mean", type=float, default=1.0)
     ap.add_argument("--t-std", type=float, default=1.0)
     ap.add_argument("--max-weight", type=float, default=4.0,
@@ -133,7 +135,8 @@ def main():
     # The data seed depends on the step so a resumed run does not replay the same batches.
     pooled = args.pool > 0
     stream = SceneStream(seed=args.seed * 1000003 + step, batch=args.render_batch if pooled else args.batch,
-                         max_tokens=cfg.max_tokens, frames=cfg.frames, size=cfg.height, raw=pooled)
+                         max_tokens=cfg.max_tokens, frames=cfg.frames, size=cfg.height, raw=pooled,
+                         focus=args.focus, focus_p=args.focus_p)
     loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=args.workers, prefetch_factor=4,
                                          persistent_workers=True)
     pool = None
