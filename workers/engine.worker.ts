@@ -215,6 +215,7 @@ const engine: EngineApi = {
           encodeMs,
           totalMs: performance.now() - started,
           gpuPeakBytes: info.backend === 'webgpu' ? (gpuMemory()?.peakBytes ?? null) : null,
+          gpuLiveBytes: info.backend === 'webgpu' ? (gpuMemory()?.liveBytes ?? null) : null,
         },
       };
       return Comlink.transfer(result, [result.mp4.buffer, result.modelFrames.rgba.buffer]);

@@ -82,6 +82,8 @@ export interface GenerateTimings {
   totalMs: number;
   /** WebGPU: the most bytes in GPUBuffers at once during the job; null on WASM. */
   gpuPeakBytes: number | null;
+  /** WebGPU: bytes in GPUBuffers still allocated when the job ended (weights, ORT's buffer cache); the soak test watches it. Null on WASM. */
+  gpuLiveBytes: number | null;
 }
 
 export interface GenerateResult {
