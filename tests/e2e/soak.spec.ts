@@ -22,7 +22,7 @@ const WARM_UP = 10;
 /** Bounded, not zero: allocators keep some pages; a leak of one clip (about 0.5 MB of MP4 and frames) per run would break these. */
 const HEAP_SLOPE = 50_000;
 const RSS_SLOPE = 300_000;
-/** ORT's WebGPU buffers between jobs: its cache of freed buffers may settle, but one job's latents (about 0.1 MB) kept per clip would break this. */
+/** ORT's WebGPU buffers between jobs: its cache of freed buffers may settle, but the step kernel's buffers of one job (0.49 MB for the fixture) kept per clip would break this. */
 const GPU_SLOPE = 10_000;
 
 interface Samples {
@@ -87,6 +87,7 @@ test(`soak: ${GPU_RUNS} generations in one page on WebGPU, every clip valid, GPU
   for (const [name, ys] of [['GPU buffers', s.gpuLive], ['page JS heap', s.heap], ['renderer RSS', s.renderer], ['GPU process RSS', s.gpuProcess]] as const) {
     console.log(`[soak] ${describeGrowth(name, ys, WARM_UP)}`);
   }
+  console.log(`[soak] GPU buffers after each clip: ${new Set(s.gpuLive).size} distinct value(s), ${Math.min(...s.gpuLive)} to ${Math.max(...s.gpuLive)} bytes`);
 
   expect(s.gpuLive.every((b) => b > 0)).toBe(true); // The engine counted its GPU buffers.
   expect(s.renderer.every((r) => r > 0) && s.gpuProcess.every((r) => r > 0)).toBe(true);
