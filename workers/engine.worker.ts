@@ -13,7 +13,6 @@ import { installErrorTransfer } from '../src/shared/comlink-errors';
 import { abortError, ZoetropeError } from '../src/shared/errors';
 import { validateGenerateOptions, type GenerateOptions } from '../src/shared/options';
 import type { EngineProgress } from '../src/shared/progress';
-import { getInstallRecord, readPackFile } from '../src/lib/pack-db';
 import { sha256Hex } from '../src/lib/sha256';
 import { chooseBackend, wasmThreadCount } from './backend-choice';
 import { CODEC_PREFERENCE, encodeMp4, framesInMemory } from './encode-mp4';
@@ -21,6 +20,7 @@ import { validateTuning } from '../src/shared/engine-tuning';
 import { rgbaToRgb } from './frames';
 import { probeEnvironment } from './environment-probe';
 import { createSession, destroyWebGpuDevice, deviceLoss, runtimeInfo, type ModelSession, type SessionRequest } from './ort-runtime';
+import { openPackSource } from './pack-source';
 import { Pipeline } from './pipeline';
 import { createPromptTokenizer } from './tokenize';
 import { wordLevelVocabulary } from '../src/shared/prompt-words';
@@ -64,17 +64,15 @@ const engine: EngineApi = {
     if (deviceLost) throw deviceLostError(); // This worker's ORT is bound to the dead device.
     const tuning = validateTuning(request.tuning);
     const key = JSON.stringify(tuning);
-    if (loaded?.info.modelKey === request.modelKey && loaded.key === key && (request.backend === 'auto' || request.backend === loaded.info.backend)) {
+    const source = request.source?.kind ?? 'installed';
+    if (loaded?.info.modelKey === request.modelKey && loaded.info.source === source && loaded.key === key && (request.backend === 'auto' || request.backend === loaded.info.backend)) {
       return loaded.info;
     }
     await engine.unload();
     const env = await probe();
 
-    const record = await getInstallRecord(request.modelKey);
-    if (!record) {
-      throw new ZoetropeError('ModelNotInstalledError', `The model ${request.modelKey} is not installed in this browser.`, { model: request.modelKey });
-    }
-    const manifest = record.manifest;
+    const pack = await openPackSource(request);
+    const manifest = pack.manifest;
     // Before any file is read or session made: a GPU too small for the pack is refused (or skipped for WASM) here.
     const choice = chooseBackend(request.backend, env, manifest.gpuLimits);
     // ORT reads the thread count once per runtime build, when it first initialises.
@@ -94,7 +92,7 @@ const engine: EngineApi = {
     let done = 0;
     onProgress({ kind: 'loading', stage: 'reading', done, total });
     for (const file of files) {
-      bytes.set(file.path, await readPackFile(file));
+      bytes.set(file.path, await pack.readFile(file));
       done += file.size;
       onProgress({ kind: 'loading', stage: 'reading', done, total });
     }
@@ -121,6 +119,7 @@ const engine: EngineApi = {
     const runtime = await runtimeInfo(choice.backend, tuning.wasmRuntime);
     const info: LoadedModel = {
       modelKey: request.modelKey,
+      source,
       backend: choice.backend,
       reason: choice.reason,
       adapter: env.adapter,
@@ -215,6 +214,7 @@ const engine: EngineApi = {
           encodeMs,
           totalMs: performance.now() - started,
           gpuPeakBytes: info.backend === 'webgpu' ? (gpuMemory()?.peakBytes ?? null) : null,
+          gpuLiveBytes: info.backend === 'webgpu' ? (gpuMemory()?.liveBytes ?? null) : null,
         },
       };
       return Comlink.transfer(result, [result.mp4.buffer, result.modelFrames.rgba.buffer]);

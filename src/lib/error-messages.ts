@@ -39,6 +39,13 @@ export function friendlyError(error: ZoetropeError): FriendlyError {
     title = 'The built-in model was not found.';
     next = 'This copy of Zoetrope has no built-in model pack yet. Build it (see "Build the built-in model" in README.md) and restart the app, or open another pack with ?model=<manifest URL>.';
   }
+  if (error.name === 'StorageUnavailableError' && error.details['framed'] === false) {
+    next += ' Or open a .zoepack file below to use a model in this page only, without storing it.';
+  }
+  if (error.name === 'IntegrityError' && error.details['origin'] === 'zoepack') {
+    title = 'This .zoepack file is damaged, so its model was not used.';
+    next = 'Copy the file again from where it came from (it may be cut short or altered), or export it again from a browser that has the model.';
+  }
   if (error.name === 'DownloadError' && error.details['blockedByPolicy'] === true) {
     const origin = String(error.details['origin']);
     const permission = error.details['permission'];

@@ -5,9 +5,9 @@
 // Installing itself stays in model-store; IndexedDB layout in pack-db.
 
 import { ZoetropeError } from '../shared/errors';
-import type { PackManifest } from '../shared/manifest';
+import { uniqueShards, type PackManifest } from '../shared/manifest';
 import { defaultModelKey, installMarks, markInstalled, setDefaultModelKey, unmarkInstalled, type InstallMark } from './install-marks';
-import { discardDownload, dropDamagedShards, findOtherVersion, installPack, uniqueShards, type InstallOptions, type InstallOutcome } from './model-store';
+import { discardDownload, dropDamagedShards, findOtherVersion, installPack, type InstallOptions, type InstallOutcome } from './model-store';
 import { listInstallRecords, removeInstalled, storedShardHashes, type InstallRecord } from './pack-db';
 import { estimateStorage } from './storage-quota';
 

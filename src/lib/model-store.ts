@@ -6,7 +6,7 @@
 // Runs on the main thread (fetch + Web Crypto + IndexedDB; no heavy compute).
 
 import { abortError, toZoetropeError, ZoetropeError } from '../shared/errors';
-import { modelKey, shardUrl, validateManifest, type PackManifest, type ShardEntry } from '../shared/manifest';
+import { modelKey, shardUrl, uniqueShards, validateManifest, type PackManifest, type ShardEntry } from '../shared/manifest';
 import type { InstallProgress } from '../shared/progress';
 import { deleteShard, deleteUnused, getInstallRecord, getShard, hasShard, listInstallRecords, putInstallRecord, putShard, type InstallRecord } from './pack-db';
 import { assertDownloadAllowed } from './download-policy';
@@ -70,12 +70,6 @@ export async function findInstalled(manifest: PackManifest): Promise<InstallReco
   if (!record) return undefined;
   for (const shard of uniqueShards(manifest)) if (!(await hasShard(shard.sha256))) return undefined;
   return record;
-}
-
-export function uniqueShards(manifest: PackManifest): ShardEntry[] {
-  const seen = new Map<string, ShardEntry>();
-  for (const f of manifest.files) for (const s of f.shards) if (!seen.has(s.sha256)) seen.set(s.sha256, s);
-  return [...seen.values()];
 }
 
 export async function installPack(manifestUrl: string, options: InstallOptions = {}): Promise<InstallOutcome> {

@@ -8,7 +8,7 @@ import { createStore, del, entries, get, getMany, keys, promisifyRequest, set, t
 import { ZoetropeError } from '../shared/errors';
 import type { FileEntry, PackManifest } from '../shared/manifest';
 import { modelKey } from '../shared/manifest';
-import { sha256Hex } from './sha256';
+import { assemblePackFile } from './pack-file';
 
 export interface InstallRecord {
   key: string;
@@ -105,29 +105,15 @@ export async function removeInstalled(key: string): Promise<void> {
   await deleteUnused(record.manifest.files.flatMap((f) => f.shards.map((s) => s.sha256)));
 }
 
-/** Reassembles one file from its shards and checks the whole file's SHA-256. */
+/** Reassembles one file from its stored shards; assemblePackFile checks the whole file's size and SHA-256. */
 export async function readPackFile(file: FileEntry): Promise<Uint8Array> {
   const parts = await getMany<Uint8Array>(file.shards.map((s) => s.sha256), shards());
-  const out = new Uint8Array(file.size);
-  let offset = 0;
-  parts.forEach((part, i) => {
-    if (!part) {
-      throw new ZoetropeError('ModelNotInstalledError', `A piece of ${file.path} is missing from this browser's storage.`, {
-        file: file.path,
-        shard: file.shards[i]?.sha256 ?? null,
-      });
-    }
-    out.set(part, offset);
-    offset += part.byteLength;
-  });
-  const digest = await sha256Hex(out);
-  if (offset !== file.size || digest !== file.sha256) {
-    throw new ZoetropeError('IntegrityError', `${file.path} in this browser's storage does not match the pack.`, {
-      stored: true,
+  const missing = parts.findIndex((part) => !part);
+  if (missing >= 0) {
+    throw new ZoetropeError('ModelNotInstalledError', `A piece of ${file.path} is missing from this browser's storage.`, {
       file: file.path,
-      expected: file.sha256,
-      actual: digest,
+      shard: file.shards[missing]?.sha256 ?? null,
     });
   }
-  return out;
+  return assemblePackFile(file, parts as Uint8Array[], 'storage');
 }

@@ -37,9 +37,19 @@ export interface BackendChoice {
   reason: string;
 }
 
+/**
+ * Where the engine reads a pack from: installed in IndexedDB (the default),
+ * or a .zoepack that the page holds in memory for its own lifetime because
+ * the browser will not let it store data. The engine opens that file itself,
+ * and checks every file it uses exactly as for an installed pack.
+ */
+export type PackSource = { kind: 'installed' } | { kind: 'zoepack'; file: Blob; fileName: string };
+
 export interface LoadRequest {
-  /** `id@version` of an installed pack (see src/lib/model-store.ts). */
+  /** `id@version` of the pack: installed (see src/lib/model-store.ts), or the one in `source`'s file. */
   modelKey: string;
+  /** Absent: installed. */
+  source?: PackSource;
   backend: BackendPreference;
   /** Threads, runtime build, GPU latents, streamed encoding; validated by the engine; defaults when absent. */
   tuning?: Partial<EngineTuning>;
@@ -47,6 +57,8 @@ export interface LoadRequest {
 
 export interface LoadedModel {
   modelKey: string;
+  /** Installed, or held in memory from a .zoepack for this page only. */
+  source: PackSource['kind'];
   backend: Backend;
   reason: string;
   adapter: AdapterSummary | null;
@@ -82,6 +94,8 @@ export interface GenerateTimings {
   totalMs: number;
   /** WebGPU: the most bytes in GPUBuffers at once during the job; null on WASM. */
   gpuPeakBytes: number | null;
+  /** WebGPU: bytes in GPUBuffers still allocated when the job ended (weights, ORT's buffer cache); the soak test watches it. Null on WASM. */
+  gpuLiveBytes: number | null;
 }
 
 export interface GenerateResult {
@@ -115,7 +129,7 @@ export type ProgressCallback = (event: EngineProgress) => void;
 export interface EngineApi {
   /** What this browser offers; never throws. */
   probe(): Promise<EnvironmentReport>;
-  /** Reads an installed pack from IndexedDB and creates the ONNX sessions. */
+  /** Reads a pack (installed in IndexedDB, or a .zoepack held in memory), checks its files and creates the ONNX sessions. */
   load(request: LoadRequest, onProgress: ProgressCallback): Promise<LoadedModel>;
   /** Runs one job; rejects with AbortError when cancel(jobId) is called. */
   generate(jobId: string, options: GenerateOptions, onProgress: ProgressCallback): Promise<GenerateResult>;

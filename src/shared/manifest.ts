@@ -276,6 +276,13 @@ export function modelKey(manifest: Pick<PackManifest, 'id' | 'version'>): string
   return `${manifest.id}@${manifest.version}`;
 }
 
+/** Each distinct shard of the pack once (files may share shards; they are stored by SHA-256). */
+export function uniqueShards(manifest: PackManifest): ShardEntry[] {
+  const seen = new Map<string, ShardEntry>();
+  for (const f of manifest.files) for (const s of f.shards) if (!seen.has(s.sha256)) seen.set(s.sha256, s);
+  return [...seen.values()];
+}
+
 /** Shards are fetched from `shards/<sha256>` beside the manifest: content-addressed, cache-friendly. */
 export function shardUrl(manifestUrl: string, sha256: string): string {
   return new URL(`shards/${sha256}`, manifestUrl).href;

@@ -1,94 +1,102 @@
-// Soak: 50 generations in a row in one page, TEST FIXTURE pack on WASM.
-// It takes well under a minute here, so it is part of the default e2e run;
-// `npm run test:soak` runs it alone (ZOETROPE_SOAK_RUNS=n changes the count).
-// After each clip it checks the video
-// and records, after a forced garbage collection, the page's JS heap
-// (DevTools Performance.getMetrics) and the resident memory of the renderer
-// processes (Linux /proc), which hold the engine worker, its WebAssembly heap
-// and the video buffers. It prints the curve and fails on steady growth.
-// On WASM no GPU buffers exist; WebGPU here is SwiftShader, too slow to soak.
-import { expect, test } from '@playwright/test';
-import { readdirSync, readFileSync } from 'node:fs';
+// Soak: generations in a row in one page, TEST FIXTURE pack (2 steps a clip):
+// 50 on WASM, and 30 on WebGPU, which is SwiftShader here (a CPU emulation,
+// 5-7 s a clip on the 2-core machine: 30 clips take some 3.5 minutes, 50 would
+// take 5-6). Both are part of the default e2e run; `npm run test:soak` runs
+// them alone, and ZOETROPE_SOAK_RUNS / ZOETROPE_SOAK_GPU_RUNS change the counts
+// (README "Reliability" reports a 50-clip WebGPU run).
+// After each clip it checks the video and records, after a forced garbage
+// collection, the page's JS heap (DevTools Performance.getMetrics) and the
+// resident memory of the renderer (page, engine worker, WebAssembly heap,
+// videos); on WebGPU also the bytes in GPUBuffers that ORT and our step
+// kernel hold when the job ends (the engine counts them, workers/gpu-memory.ts)
+// and the GPU process's resident memory. It prints the curve and fails on
+// steady growth after the warm-up.
+import { expect, test, type Page } from '@playwright/test';
 import { appUrl, expectValidFixtureVideo, generate, logConsole, waitReady } from './helpers';
+import { describeGrowth, printCurve, processRss, slope } from './soak-measure';
 
 const RUNS = Number(process.env['ZOETROPE_SOAK_RUNS'] ?? 50);
+const GPU_RUNS = Number(process.env['ZOETROPE_SOAK_GPU_RUNS'] ?? 30);
 const WARM_UP = 10;
 
-/** Resident memory of every Chromium renderer this test worker started (the browser is our child). */
-function rendererRss(): number {
-  const parent = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  const ours = (pid: number) => {
-    for (let p = pid, n = 0; p > 1 && n < 20; p = parent.get(p) ?? 0, n++) if (p === process.pid) return true;
-    return false;
-  };
-  let total = 0;
-  for (const pid of parent.keys()) {
-    try {
-      if (!ours(pid) || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) continue;
-      total += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return total;
+/** Bounded, not zero: allocators keep some pages; a leak of one clip (about 0.5 MB of MP4 and frames) per run would break these. */
+const HEAP_SLOPE = 50_000;
+const RSS_SLOPE = 300_000;
+/** ORT's WebGPU buffers between jobs: its cache of freed buffers may settle, but the step kernel's buffers of one job (0.49 MB for the fixture) kept per clip would break this. */
+const GPU_SLOPE = 10_000;
+
+interface Samples {
+  heap: number[];
+  renderer: number[];
+  gpuProcess: number[];
+  gpuLive: number[];
 }
 
-/** Least-squares slope of ys against their index: growth per generation. */
-function slope(ys: number[]): number {
-  const n = ys.length;
-  const mx = (n - 1) / 2;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  ys.forEach((y, x) => {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
+/** Generates `runs` clips in a row, checking each and measuring after each. */
+async function soak(page: Page, runs: number, backend: 'wasm' | 'webgpu'): Promise<Samples> {
+  const timings: { gpuLiveBytes: number | null }[] = [];
+  page.on('console', (m) => {
+    const match = /^\[zoetrope:timing\] (.*)$/.exec(m.text());
+    const data = match ? (JSON.parse(match[1]!) as { event: string; gpuLiveBytes?: number | null }) : null;
+    if (data?.event === 'generate') timings.push({ gpuLiveBytes: data.gpuLiveBytes ?? null });
   });
-  return num / den;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const samples: Samples = { heap: [], renderer: [], gpuProcess: [], gpuLive: [] };
+  const started = Date.now();
+  for (let i = 1; i <= runs; i++) {
+    const facts = await generate(page, { prompt: `a red ball bouncing on the grass ${i}`, seed: i, steps: 2 });
+    expectValidFixtureVideo(facts);
+    expect(facts.backend).toBe(backend);
+    await cdp.send('HeapProfiler.collectGarbage');
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    samples.heap.push(metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0);
+    samples.renderer.push(processRss('renderer'));
+    samples.gpuProcess.push(processRss('gpu-process'));
+    await expect.poll(() => timings.length).toBe(i);
+    samples.gpuLive.push(timings[i - 1]!.gpuLiveBytes ?? 0);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`[soak] ${backend}: ${runs} generations in ${seconds.toFixed(0)} s (${(seconds / runs).toFixed(2)} s each)`);
+  return samples;
 }
 
-const MB = (b: number) => (b / 1e6).toFixed(1);
-
-test(`soak: ${RUNS} generations in one page, every clip valid, memory flat`, async ({ page }) => {
+test(`soak: ${RUNS} generations in one page on WASM, every clip valid, memory flat`, async ({ page }) => {
   test.setTimeout(RUNS * 20_000 + 120_000);
   logConsole(page);
   await page.goto(appUrl('wasm'));
   await waitReady(page);
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Performance.enable');
-  const heap: number[] = [];
-  const rss: number[] = [];
-  const started = Date.now();
-  for (let i = 1; i <= RUNS; i++) {
-    const facts = await generate(page, { prompt: `a red ball bouncing on the grass ${i}`, seed: i, steps: 2 });
-    expectValidFixtureVideo(facts);
-    await cdp.send('HeapProfiler.collectGarbage');
-    const { metrics } = await cdp.send('Performance.getMetrics');
-    heap.push(metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0);
-    rss.push(rendererRss());
-  }
-  const seconds = (Date.now() - started) / 1000;
-  console.log(`[soak] ${RUNS} generations in ${seconds.toFixed(0)} s (${(seconds / RUNS).toFixed(2)} s each)`);
-  console.log('[soak] generation | page JS heap MB | renderer RSS MB');
-  heap.forEach((h, i) => {
-    if (i === 0 || (i + 1) % 5 === 0) console.log(`[soak] ${String(i + 1).padStart(3)} | ${MB(h).padStart(6)} | ${MB(rss[i]!).padStart(7)}`);
-  });
-  const heapSlope = slope(heap.slice(WARM_UP));
-  const rssSlope = slope(rss.slice(WARM_UP));
-  console.log(`[soak] growth after ${WARM_UP} warm-up runs: heap ${(heapSlope / 1e3).toFixed(1)} KB per generation, renderer RSS ${(rssSlope / 1e3).toFixed(1)} KB per generation`);
+  const s = await soak(page, RUNS, 'wasm');
+  printCurve({ 'page JS heap': s.heap, 'renderer RSS': s.renderer });
+  console.log(`[soak] ${describeGrowth('page JS heap', s.heap, WARM_UP)}`);
+  console.log(`[soak] ${describeGrowth('renderer RSS', s.renderer, WARM_UP)}`);
 
-  expect(rss.every((r) => r > 0)).toBe(true); // The renderer was found (Linux).
-  // Bounded, not zero: allocators keep some pages; a leak of one clip (about 0.5 MB of MP4 and frames) per run would break these.
-  expect(heapSlope).toBeLessThan(50_000);
-  expect(rssSlope).toBeLessThan(300_000);
-  expect(Math.max(...heap.slice(WARM_UP))).toBeLessThan(heap[WARM_UP - 1]! * 1.5 + 5e6);
+  expect(s.renderer.every((r) => r > 0)).toBe(true); // The renderer was found (Linux).
+  expect(slope(s.heap.slice(WARM_UP))).toBeLessThan(HEAP_SLOPE);
+  expect(slope(s.renderer.slice(WARM_UP))).toBeLessThan(RSS_SLOPE);
+  expect(Math.max(...s.heap.slice(WARM_UP))).toBeLessThan(s.heap[WARM_UP - 1]! * 1.5 + 5e6);
+});
+
+test(`soak: ${GPU_RUNS} generations in one page on WebGPU, every clip valid, GPU buffers and memory flat`, async ({ page }) => {
+  test.setTimeout(GPU_RUNS * 30_000 + 120_000);
+  logConsole(page);
+  await page.goto(appUrl('webgpu'));
+  expect(await waitReady(page)).toBe('webgpu');
+  const s = await soak(page, GPU_RUNS, 'webgpu');
+  printCurve({ 'GPU buffers': s.gpuLive, 'page JS heap': s.heap, 'renderer RSS': s.renderer, 'GPU process RSS': s.gpuProcess });
+  for (const [name, ys] of [['GPU buffers', s.gpuLive], ['page JS heap', s.heap], ['renderer RSS', s.renderer], ['GPU process RSS', s.gpuProcess]] as const) {
+    console.log(`[soak] ${describeGrowth(name, ys, WARM_UP)}`);
+  }
+  console.log(`[soak] GPU buffers after each clip: ${new Set(s.gpuLive).size} distinct value(s), ${Math.min(...s.gpuLive)} to ${Math.max(...s.gpuLive)} bytes`);
+
+  expect(s.gpuLive.every((b) => b > 0)).toBe(true); // The engine counted its GPU buffers.
+  expect(s.renderer.every((r) => r > 0) && s.gpuProcess.every((r) => r > 0)).toBe(true);
+  expect(slope(s.gpuLive.slice(WARM_UP))).toBeLessThan(GPU_SLOPE);
+  expect(Math.max(...s.gpuLive.slice(WARM_UP))).toBeLessThanOrEqual(s.gpuLive[WARM_UP - 1]! * 1.1);
+  expect(slope(s.heap.slice(WARM_UP))).toBeLessThan(HEAP_SLOPE);
+  expect(Math.max(...s.heap.slice(WARM_UP))).toBeLessThan(s.heap[WARM_UP - 1]! * 1.5 + 5e6);
+  // Resident memory swings by tens of MB from clip to clip here, so over 20 clips only a runaway
+  // shows; the WASM soak's 40 clips bound the renderer's slope, and the GPU buffers are counted exactly above.
+  expect(Math.max(...s.renderer.slice(WARM_UP))).toBeLessThan(s.renderer[WARM_UP - 1]! * 1.5);
+  expect(Math.max(...s.gpuProcess.slice(WARM_UP))).toBeLessThan(s.gpuProcess[WARM_UP - 1]! * 1.5);
 });

@@ -2,13 +2,34 @@
 // DevTools protocol (Storage.overrideQuotaForOrigin) that runs out in the
 // middle of the download, and a browser profile whose IndexedDB cannot open
 // (its folder is a plain file, so Chromium's backing store fails exactly as
-// on a broken or locked profile). With the TEST FIXTURE pack.
-import { expect, test } from '@playwright/test';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// on a broken or locked profile): explained, and a .zoepack can still be
+// used, held in the page's memory. With the TEST FIXTURE pack.
+import { expect, test, type BrowserContext, type BrowserType, type TestInfo } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appUrl, FIXTURE_SHARDS, logConsole, waitReady } from './helpers';
+import { appUrl, expectValidFixtureVideo, FIXTURE_SHARDS, generate, logConsole, waitReady } from './helpers';
 import { storeFacts } from './store-facts';
+
+/** Runs `body` in a Chromium whose profile cannot open IndexedDB, then removes the profile. */
+async function withoutIndexedDb(
+  playwright: { chromium: BrowserType },
+  testInfo: TestInfo,
+  baseURL: string,
+  body: (context: BrowserContext) => Promise<void>,
+): Promise<void> {
+  const profile = mkdtempSync(join(tmpdir(), 'zoetrope-no-idb-'));
+  mkdirSync(join(profile, 'Default'));
+  writeFileSync(join(profile, 'Default', 'IndexedDB'), 'not a folder'); // Chromium cannot create its IndexedDB store here.
+  const context = await playwright.chromium.launchPersistentContext(profile, { ...testInfo.project.use.launchOptions, baseURL });
+  try {
+    await body(context);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
 
 test('quota exceeded mid-download: StorageQuotaError, verified shards kept (resumable), and with room again only the rest is fetched', async ({ page }) => {
   logConsole(page);
@@ -43,11 +64,7 @@ test('quota exceeded mid-download: StorageQuotaError, verified shards kept (resu
 });
 
 test('IndexedDB unavailable: the page says the browser will not let it store data, and what to do', async ({ playwright, baseURL }, testInfo) => {
-  const profile = mkdtempSync(join(tmpdir(), 'zoetrope-no-idb-'));
-  mkdirSync(join(profile, 'Default'));
-  writeFileSync(join(profile, 'Default', 'IndexedDB'), 'not a folder'); // Chromium cannot create its IndexedDB store here.
-  const context = await playwright.chromium.launchPersistentContext(profile, { ...testInfo.project.use.launchOptions, baseURL: baseURL! });
-  try {
+  await withoutIndexedDb(playwright, testInfo, baseURL!, async (context) => {
     const page = context.pages()[0] ?? (await context.newPage());
     logConsole(page);
     await page.goto(appUrl('wasm'));
@@ -57,8 +74,58 @@ test('IndexedDB unavailable: the page says the browser will not let it store dat
     await expect(error).toContainText('allow site data');
     await expect(error).toContainText('Internal error opening backing store');
     await expect(page.getByTestId('generate')).toBeDisabled();
+  });
+});
+
+test('IndexedDB unavailable: a .zoepack opened into memory generates a valid MP4 and is gone after a reload; a damaged one is refused with IntegrityError', async ({ playwright, baseURL }, testInfo) => {
+  const work = mkdtempSync(join(tmpdir(), 'zoetrope-memory-pack-'));
+  const packFile = join(work, 'fixture.zoepack');
+  // Packed with the CLI, as a school's IT person would hand it out.
+  expect(spawnSync(process.execPath, ['scripts/zoepack.mjs', 'pack', 'tests/fixtures/fixture-pack', '--out', packFile]).status).toBe(0);
+  const damaged = join(work, 'damaged.zoepack');
+  const bytes = readFileSync(packFile);
+  bytes[200_000] = bytes[200_000]! ^ 0x01; // Inside a stored shard of denoiser.onnx.
+  writeFileSync(damaged, bytes);
+  try {
+    await withoutIndexedDb(playwright, testInfo, baseURL!, async (context) => {
+      const page = context.pages()[0] ?? (await context.newPage());
+      logConsole(page);
+      const shardRequests: string[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/shards/')) shardRequests.push(r.url());
+      });
+      await page.goto(appUrl('wasm'));
+      const error = page.getByTestId('error');
+      await expect(error).toHaveAttribute('data-error-name', 'StorageUnavailableError');
+      await expect(error).toContainText('open a .zoepack file below');
+      await expect(page.getByTestId('memory-pack')).toContainText('not saved in this browser');
+
+      // The damaged copy: its table of contents is fine, so the engine reads it and the whole-file check refuses it.
+      await page.getByTestId('memory-pack-file').setInputFiles(damaged);
+      await expect(error).toHaveAttribute('data-error-name', 'IntegrityError');
+      await expect(error).toContainText('This .zoepack file is damaged, so its model was not used.');
+      await expect(error).toContainText('denoiser.onnx in the .zoepack file does not match its SHA-256');
+      await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'failed');
+      await expect(page.getByTestId('generate')).toBeDisabled();
+
+      await page.getByTestId('memory-pack-file').setInputFiles(packFile);
+      expect(await waitReady(page)).toBe('wasm');
+      await expect(error).toHaveCount(0);
+      await expect(page.getByTestId('memory-notice')).toContainText('from fixture.zoepack, is held in this page\'s memory only');
+      await expect(page.getByTestId('memory-notice')).toContainText('gone when you reload');
+      await expect(page.getByTestId('remove')).toHaveCount(0); // Nothing stored, nothing to remove.
+      const facts = await generate(page, { prompt: 'a red ball bouncing on the grass', seed: 7, steps: 2 });
+      expectValidFixtureVideo(facts);
+      expect(shardRequests).toEqual([]); // Every byte came from the file.
+
+      // Held for this page only: a reload finds no model, and says why again.
+      await page.reload();
+      await expect(error).toHaveAttribute('data-error-name', 'StorageUnavailableError');
+      await expect(page.getByTestId('memory-notice')).toHaveCount(0);
+      await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'failed');
+      await expect(page.getByTestId('generate')).toBeDisabled();
+    });
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
 });

@@ -1,0 +1,39 @@
+// Owns where the engine worker reads a pack's files from (PackSource in
+// src/shared/engine-api.ts): the install record and shards in IndexedDB, or a
+// .zoepack the page holds in memory when the browser will not let it store
+// data. Either way each file goes through the same check (src/lib/pack-file.ts:
+// the whole file's size and SHA-256 against the manifest, IntegrityError when
+// it differs), so a pack held in memory is trusted exactly as much as an
+// installed one.
+
+import type { LoadRequest } from '../src/shared/engine-api';
+import { ZoetropeError } from '../src/shared/errors';
+import { modelKey, type FileEntry, type PackManifest } from '../src/shared/manifest';
+import { getInstallRecord, readPackFile } from '../src/lib/pack-db';
+import { assemblePackFile } from '../src/lib/pack-file';
+import { openZoepack } from '../src/lib/zoepack-read';
+
+export interface PackReader {
+  manifest: PackManifest;
+  /** One whole file of the pack, checked. */
+  readFile(file: FileEntry): Promise<Uint8Array>;
+}
+
+export async function openPackSource(request: LoadRequest): Promise<PackReader> {
+  const source = request.source ?? { kind: 'installed' };
+  if (source.kind === 'installed') {
+    const record = await getInstallRecord(request.modelKey);
+    if (!record) {
+      throw new ZoetropeError('ModelNotInstalledError', `The model ${request.modelKey} is not installed in this browser.`, { model: request.modelKey });
+    }
+    return { manifest: record.manifest, readFile: readPackFile };
+  }
+  const pack = await openZoepack(source.file);
+  if (modelKey(pack.manifest) !== request.modelKey) {
+    throw new ZoetropeError('PackFileError', `${source.fileName} holds ${modelKey(pack.manifest)}, not ${request.modelKey}.`, { reason: 'other-model' });
+  }
+  return {
+    manifest: pack.manifest,
+    readFile: async (file) => assemblePackFile(file, await Promise.all(file.shards.map((s) => pack.readShard(s.sha256))), 'zoepack'),
+  };
+}
