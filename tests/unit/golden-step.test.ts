@@ -88,7 +88,8 @@ describe.each(MODELS)('golden vectors of $name', ({ dir, read, manifest }) => {
     expect(maxAbsDiff(next, floats(golden.step.next_sample))).toBeLessThanOrEqual(golden.tolerance.next_sample);
   });
 
-  it.runIf(golden.variants)('each backend variant takes the same step within its stated tolerance', async () => {
+  // Only packs with variants (the built-in one) have this test; the fixture has none.
+  if (golden.variants) it('each backend variant takes the same step within its stated tolerance', async () => {
     for (const [backend, want] of Object.entries(golden.variants ?? {})) {
       // Chosen and loaded as the engine does: the variant file, its external data from the files it names.
       const choice = chooseGraphs(manifest!, backend as 'wasm' | 'webgpu', true).denoiser;
