@@ -4,9 +4,9 @@
 //  - onnxruntime-node on the CPU, 1 thread and all cores: the limit of this
 //    machine; per denoiser call, and a whole prompt-to-latents loop (text
 //    encoder + every step with CFG and Euler, as the engine does);
-//  - the same denoiser with its int8 weights folded to fp32, and rewritten
-//    to dynamic int8 (scripts/quantize-dynamic.py), on both runtimes: does
-//    the precision matter?
+//  - the same denoiser with its int8 weights folded to fp32 (the arithmetic
+//    the browser's WASM runs on the default graph), and the pack's WASM
+//    variant (dynamic int8, src/shared/graph-variants.ts), on both runtimes;
 //  - onnxruntime-web's own WASM build under Node, 1 thread: the browser's
 //    runtime without the browser, which splits "WASM is slower than native"
 //    from "the browser adds overhead";
@@ -33,17 +33,43 @@ export function packFile(dir, manifest, path) {
   return Buffer.concat(file.shards.map((/** @type {any} */ s) => readFileSync(join(dir, 'shards', s.sha256))));
 }
 
+/** @typedef {{ model: Uint8Array, externalData: { path: string, data: Uint8Array }[] }} Graph */
+
+/** A graph without external data. @param {Uint8Array} model @returns {Graph} */
+export const plainGraph = (model) => ({ model, externalData: [] });
+
+/**
+ * The pack's denoiser graphs: `int8`, the default (weight-only int8), and
+ * `wasm`, the WASM variant where the pack has one, with the files its
+ * external data lives in. @param {string} dir @param {any} manifest @returns {Record<string, Graph>}
+ */
+export function packDenoisers(dir, manifest) {
+  /** @type {Record<string, Graph>} */
+  const out = { int8: plainGraph(packFile(dir, manifest, manifest.graphs.denoiser)) };
+  const variant = manifest.variants?.wasm?.denoiser;
+  if (variant) {
+    out['wasm'] = {
+      model: packFile(dir, manifest, variant.file),
+      externalData: (variant.externalData ?? []).map((/** @type {string} */ path) => ({ path, data: packFile(dir, manifest, path) })),
+    };
+  }
+  return out;
+}
+
+/** Session options plus a graph's external data. @param {Graph} graph @param {Record<string, unknown>} so */
+const withData = (graph, so) => (graph.externalData.length ? { ...so, externalData: graph.externalData } : so);
+
 /**
  * Times one runtime on the pack's graphs. `ort` is onnxruntime-node or
  * onnxruntime-web's Node build; `sessionOptions` picks threads and EP.
  * @param {any} ort @param {Record<string, unknown>} sessionOptions
- * @param {{ text: Uint8Array, denoiser: Uint8Array, shape: number[], steps: number, guidance: number, runs: number, loop: boolean }} job
+ * @param {{ text: Uint8Array, denoiser: Graph, shape: number[], steps: number, guidance: number, runs: number, loop: boolean }} job
  */
 async function timeRuntime(ort, sessionOptions, job) {
   const so = { graphOptimizationLevel: 'all', ...sessionOptions };
   let started = performance.now();
   const te = await ort.InferenceSession.create(job.text, so);
-  const dn = await ort.InferenceSession.create(job.denoiser, so);
+  const dn = await ort.InferenceSession.create(job.denoiser.model, withData(job.denoiser, so));
   const sessionMs = performance.now() - started;
   const [C, T, H, W] = job.shape;
   const n = (C ?? 0) * (T ?? 0) * (H ?? 0) * (W ?? 0);
@@ -99,14 +125,13 @@ async function timeRuntime(ort, sessionOptions, job) {
 
 /**
  * The Python side, run before anything else: PyTorch eager through
- * scripts/bench-pytorch.py, which also writes the fp32 copy of the denoiser,
- * and the dynamic-int8 rewrite of scripts/quantize-dynamic.py.
+ * scripts/bench-pytorch.py, which also writes the fp32 fold of the denoiser.
  * @param {string} dir @param {any} manifest @param {number[]} threads @param {number} runs
- * @returns {{ pytorch: any, variants: Record<string, Buffer>, missing: Record<string, string> }}
+ * @returns {{ pytorch: any, variants: Record<string, Graph>, missing: Record<string, string> }}
  */
 export function runPython(dir, manifest, threads, runs) {
   const work = mkdtempSync(join(tmpdir(), 'zoetrope-bench-'));
-  /** @type {Record<string, Buffer>} */
+  /** @type {Record<string, Graph>} */
   const variants = {};
   /** @type {Record<string, string>} */
   const missing = {};
@@ -117,19 +142,11 @@ export function runPython(dir, manifest, threads, runs) {
     const fp32 = join(work, 'denoiser.fp32.onnx');
     const lines = py(['scripts/bench-pytorch.py', '--threads', threads.join(','), '--runs', String(runs), '--fp32-out', fp32]);
     pytorch = JSON.parse(lines[lines.length - 1] ?? '{}');
-    variants['fp32'] = readFileSync(fp32);
+    variants['fp32'] = plainGraph(readFileSync(fp32));
   } catch (error) {
     missing['pytorch'] = `${PYTHON} scripts/bench-pytorch.py failed: ${why(error)}`;
   }
-  try {
-    const src = join(work, 'denoiser.int8.onnx');
-    const dst = join(work, 'denoiser.dyn.onnx');
-    writeFileSync(src, packFile(dir, manifest, manifest.graphs.denoiser));
-    py(['scripts/quantize-dynamic.py', src, dst]);
-    variants['dyn'] = readFileSync(dst);
-  } catch (error) {
-    missing['dynamic int8'] = `${PYTHON} scripts/quantize-dynamic.py failed: ${why(error)}`;
-  }
+  if (!manifest.variants?.wasm?.denoiser) missing['wasm variant'] = `${manifest.id}@${manifest.version} has no WASM graph variant`;
   return { pytorch, variants, missing };
 }
 
@@ -139,7 +156,7 @@ export function runPython(dir, manifest, threads, runs) {
  * on a shared machine the load changes from minute to minute, and a ratio
  * of two figures taken together is far steadier than one of figures taken
  * minutes apart. Null when onnxruntime-node cannot load.
- * @param {{ dir: string, manifest: any, variants: Record<string, Buffer>, threads: number[] }} options
+ * @param {{ dir: string, manifest: any, variants: Record<string, Graph>, threads: number[] }} options
  */
 export async function nativeProbe({ dir, manifest, variants, threads }) {
   let ort;
@@ -154,13 +171,14 @@ export async function nativeProbe({ dir, manifest, variants, threads }) {
   const ids = new BigInt64Array(32);
   /** @type {Map<string, () => Promise<any>>} */
   const calls = new Map();
-  const graphs = { int8: packFile(dir, manifest, manifest.graphs.denoiser), ...variants };
+  /** @type {Record<string, Graph>} */
+  const graphs = { ...packDenoisers(dir, manifest), ...variants };
   for (const t of threads) {
     const so = { graphOptimizationLevel: /** @type {const} */ ('all'), intraOpNumThreads: t, interOpNumThreads: 1 };
     const te = await ort.InferenceSession.create(packFile(dir, manifest, manifest.graphs.textEncoder), so);
     const text = await te.run({ input_ids: new ort.Tensor('int64', ids, [2, 16]) });
-    for (const [name, bytes] of Object.entries(graphs)) {
-      const dn = await ort.InferenceSession.create(bytes, so);
+    for (const [name, graph] of Object.entries(graphs)) {
+      const dn = await ort.InferenceSession.create(graph.model, withData(graph, so));
       const timestep = new ort.Tensor('float32', new Float32Array([0.5, 0.5]), [2]);
       const feeds = { sample, timestep, text_states: /** @type {any} */ (text['text_states']), text_mask: /** @type {any} */ (text['text_mask']) };
       calls.set(`${name}-${t}`, async () => (await dn.run(feeds))['velocity']?.data);
@@ -189,7 +207,8 @@ export async function nativeProbe({ dir, manifest, variants, threads }) {
      */
     async goldenDiff(/** @type {string} */ variant, /** @type {number} */ t) {
       const gdir = join(dir, 'golden');
-      if (!existsSync(join(gdir, 'golden.json')) || !graphs[/** @type {'int8'} */ (variant)]) return null;
+      const graph = graphs[variant];
+      if (!existsSync(join(gdir, 'golden.json')) || !graph) return null;
       const g = JSON.parse(readFileSync(join(gdir, 'golden.json'), 'utf8'));
       const floats = (/** @type {string} */ name) => new Float32Array(new Uint8Array(readFileSync(join(gdir, name))).buffer);
       const so = { graphOptimizationLevel: /** @type {const} */ ('all'), intraOpNumThreads: t };
@@ -199,7 +218,7 @@ export async function nativeProbe({ dir, manifest, variants, threads }) {
       const both = new Float32Array(2 * x.length);
       both.set(x);
       both.set(x, x.length);
-      const dn = await ort.InferenceSession.create(graphs[/** @type {'int8'} */ (variant)], so);
+      const dn = await ort.InferenceSession.create(graph.model, withData(graph, so));
       const out = await dn.run({
         sample: new ort.Tensor('float32', both, [2, ...g.step.sample_shape]),
         timestep: new ort.Tensor('float32', new Float32Array([g.step.t, g.step.t]), [2]),
@@ -218,14 +237,14 @@ export async function nativeProbe({ dir, manifest, variants, threads }) {
 /**
  * The native table, printed once: onnxruntime-node int8 and fp32 (whole
  * prompt-to-latents loops), and onnxruntime-web's WASM build under Node.
- * @param {{ dir: string, manifest: any, steps: number, threads: number, runs: number, variants: Record<string, Buffer> }} options
+ * @param {{ dir: string, manifest: any, steps: number, threads: number, runs: number, variants: Record<string, Graph> }} options
  * @returns {Promise<Record<string, any>>}
  */
 export async function nativeReferences({ dir, manifest, steps, threads, runs, variants }) {
   /** @type {Record<string, any>} */
   const out = { missing: {} };
   const text = packFile(dir, manifest, manifest.graphs.textEncoder);
-  const int8 = packFile(dir, manifest, manifest.graphs.denoiser);
+  const graphs = { ...packDenoisers(dir, manifest), ...variants };
   const base = { text, shape: manifest.sample.shape, steps, guidance: manifest.scheduler.defaultGuidance, runs };
 
   try {
@@ -233,8 +252,7 @@ export async function nativeReferences({ dir, manifest, steps, threads, runs, va
     out['ortNodeVersion'] = ort.env.versions.node;
     for (const n of [...new Set([1, threads])]) {
       const so = { intraOpNumThreads: n, interOpNumThreads: 1 };
-      out[`node-int8-${n}t`] = await timeRuntime(ort, so, { ...base, denoiser: int8, loop: true });
-      for (const [name, bytes] of Object.entries(variants)) out[`node-${name}-${n}t`] = await timeRuntime(ort, so, { ...base, denoiser: bytes, loop: true });
+      for (const [name, graph] of Object.entries(graphs)) out[`node-${name}-${n}t`] = await timeRuntime(ort, so, { ...base, denoiser: graph, loop: true });
     }
   } catch (error) {
     out['missing']['onnxruntime-node'] = `not installed or not loadable (${String(error).split('\n')[0]}); npm install --no-save --ignore-scripts onnxruntime-node@1.30.0`;
@@ -244,7 +262,6 @@ export async function nativeReferences({ dir, manifest, steps, threads, runs, va
   const web = await import('onnxruntime-web');
   web.env.wasm.numThreads = 1;
   const so = { executionProviders: ['wasm'] };
-  out['wasm-in-node-int8-1t'] = await timeRuntime(web, so, { ...base, denoiser: int8, loop: false });
-  for (const [name, bytes] of Object.entries(variants)) out[`wasm-in-node-${name}-1t`] = await timeRuntime(web, so, { ...base, denoiser: bytes, loop: false });
+  for (const [name, graph] of Object.entries(graphs)) out[`wasm-in-node-${name}-1t`] = await timeRuntime(web, so, { ...base, denoiser: graph, loop: false });
   return out;
 }

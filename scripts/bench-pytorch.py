@@ -6,6 +6,7 @@
     DequantizeLinear into an fp32 initializer, so the bench can time both precisions on the same weights.
 
     /usr/bin/python3 scripts/bench-pytorch.py --threads 1,2 --runs 5 [--fp32-out /tmp/denoiser.fp32.onnx]
+    /usr/bin/python3 scripts/bench-pytorch.py --fold-only <denoiser.onnx> --fp32-out <out.onnx>   # the fold alone
 
 The last line of the output is JSON: {"torch": "...", "threads": {"1": {"text_ms": .., "step_ms": ..}, ..}}.
 """
@@ -91,7 +92,13 @@ def main() -> None:
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--fp32-out", default=None)
+    ap.add_argument("--fold-only", default=None, metavar="GRAPH", help="only fold GRAPH into --fp32-out (scripts/bench-ops.mjs)")
     args = ap.parse_args()
+    if args.fold_only:
+        if not args.fp32_out:
+            ap.error("--fold-only needs --fp32-out")
+        fold_dequantize(args.fold_only, args.fp32_out)
+        return
 
     out = {"torch": torch.__version__, "threads": {}}
     if args.fp32_out:

@@ -12,14 +12,15 @@
 //    here: few steps, whole clips extrapolated and labelled so).
 //  - Optimisations, each measured before/after in the same run by turning its
 //    tuning knob off (src/shared/engine-tuning.ts): plain WASM build vs
-//    Asyncify, latents on the GPU vs round trips, streamed vs batch encoding;
-//    the two sides run interleaved, job by job, on two pages.
+//    Asyncify, latents on the GPU vs round trips, streamed vs batch encoding,
+//    the pack's WASM graph variant vs its default graph; and with
+//    --before-pack, a whole older pack (e.g. one taken from git history) vs
+//    this one. The two sides run interleaved, job by job, on two pages.
 //  - Native: scripts/bench-native.mjs (onnxruntime-node, fp32, PyTorch).
 // The app reports its own figures as "[zoetrope:timing]" console lines.
-// Usage: npm run bench [-- --model builtin|fixture --steps 0 --webgpu-steps 1 --runs 2 --port 4192 --no-webgpu --no-native --only wasm,webgpu]
+// Usage: npm run bench [-- --model builtin|fixture --steps 0 --webgpu-steps 1 --runs 2 --port 4192 --no-webgpu --no-native --only wasm,webgpu --before-pack <dir>]
 
 import { chromium } from '@playwright/test';
-import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
@@ -59,6 +60,9 @@ const ALL_CONFIGS = [
   { name: 'wasm-1t', backend: 'wasm', query: '&threads=1', steps: STEPS, runs: RUNS, label: 'WASM, 1 thread' },
   { name: 'wasm-asyncify', backend: 'wasm', query: '&wasmRuntime=asyncify', steps: STEPS, runs: RUNS, label: `WASM on the Asyncify build, ${CORES} threads (before)`, base: 'wasm' },
   { name: 'wasm-batch-encode', backend: 'wasm', query: '&streamEncode=0', steps: 2, runs: RUNS, label: 'WASM, frames upscaled before encoding (before)', base: 'wasm' },
+  ...(manifest.variants?.wasm
+    ? [{ name: 'wasm-default-graph', backend: /** @type {const} */ ('wasm'), query: '&backendGraphs=0', steps: STEPS, runs: RUNS, label: `WASM on the pack's default graph, not its WASM variant (before)`, base: 'wasm' }]
+    : []),
   ...(args.includes('--no-webgpu')
     ? []
     : /** @type {const} */ ([
@@ -75,10 +79,13 @@ const NATIVE = !args.includes('--no-native');
 const python = NATIVE && modelArg === 'builtin' ? runPython(PACK.dir, manifest, [...new Set([1, CORES])], 5) : null;
 const probe = NATIVE ? await nativeProbe({ dir: PACK.dir, manifest, variants: python?.variants ?? {}, threads: [...new Set([1, CORES])] }) : null;
 
-// The dynamic-int8 rewrite as a pack of its own (a bench variant, never shipped), so the browser runs it too.
-const DYN_DIR = python?.variants['dyn'] ? dynamicPack(python.variants['dyn']) : null;
-if (DYN_DIR && (!only || only.includes('wasm-dyn'))) CONFIGS.push({ name: 'wasm-dyn', backend: 'wasm', query: '', steps: STEPS, runs: RUNS, label: 'WASM, dynamic int8 denoiser (bench variant)', base: 'wasm', model: `/models/${manifest.id}-dyn/manifest.json` });
-process.env['ZOETROPE_EXTRA_PACKS'] = ['tests/fixtures/fixture-pack', DYN_DIR].filter(Boolean).join(',');
+// An older pack, measured against this one (--before-pack): served under the id `<id>-before`.
+const beforeArg = args.includes('--before-pack') ? args[args.indexOf('--before-pack') + 1] : null;
+const BEFORE = beforeArg ? renamedPack(beforeArg, 'before') : null;
+if (BEFORE && (!only || only.includes('wasm-before-pack'))) {
+  CONFIGS.push({ name: 'wasm-before-pack', backend: 'wasm', query: '', steps: STEPS, runs: RUNS, label: `WASM, ${BEFORE.label} (before)`, base: 'wasm', model: `/models/${BEFORE.id}/manifest.json` });
+}
+process.env['ZOETROPE_EXTRA_PACKS'] = ['tests/fixtures/fixture-pack', BEFORE?.dir].filter(Boolean).join(',');
 await build({ logLevel: 'warn' });
 const server = await preview({ preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
 const origin = `http://127.0.0.1:${PORT}`;
@@ -108,23 +115,14 @@ const next = (event, from) => {
   return found;
 };
 
-/** A copy of the pack whose denoiser is `denoiser`, id `<id>-dyn`, in a temporary folder. @param {Buffer} denoiser */
-function dynamicPack(denoiser) {
+/** A copy of the pack in `src` under the id `<id>-<suffix>`, in a temporary folder (the server serves packs by id). @param {string} src @param {string} suffix */
+function renamedPack(src, suffix) {
+  const m = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8'));
   const dir = mkdtempSync(join(os.tmpdir(), 'zoetrope-bench-pack-'));
-  mkdirSync(join(dir, 'shards'));
-  const sha256 = createHash('sha256').update(denoiser).digest('hex');
-  const files = manifest.files.map((/** @type {any} */ f) => {
-    if (f.path !== manifest.graphs.denoiser) {
-      for (const s of f.shards) cpSync(join(PACK.dir, 'shards', s.sha256), join(dir, 'shards', s.sha256));
-      return f;
-    }
-    writeFileSync(join(dir, 'shards', sha256), denoiser);
-    return { ...f, size: denoiser.byteLength, sha256, shards: [{ sha256, size: denoiser.byteLength }] };
-  });
-  const totalBytes = files.reduce((/** @type {number} */ a, /** @type {any} */ f) => a + f.size, 0);
-  const variant = { ...manifest, id: `${manifest.id}-dyn`, name: `${manifest.name} (bench variant: dynamic int8)`, files, totalBytes, shardSize: Math.max(manifest.shardSize, denoiser.byteLength) };
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(variant, null, 1));
-  return dir;
+  cpSync(join(src, 'shards'), join(dir, 'shards'), { recursive: true });
+  const id = `${m.id}-${suffix}`;
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, id, name: `${m.name} (${suffix})` }, null, 1));
+  return { dir, id, label: `${m.id}@${m.version}` };
 }
 
 /**
@@ -216,7 +214,7 @@ try {
       // Native steps timed right after this configuration, under the same load (see nativeProbe).
       if (probe) {
         const threads = r.backend === 'wasm' ? r.load.threads : CORES;
-        r.native = { threads, int8: await probe.step('int8', threads), fp32: await probe.step('fp32', threads), dyn: await probe.step('dyn', threads) };
+        r.native = { threads, int8: await probe.step('int8', threads), fp32: await probe.step('fp32', threads), wasmVariant: await probe.step('wasm', threads) };
       }
     }
     const [first, second] = records;
@@ -238,7 +236,7 @@ if (NATIVE && python) {
   results.native.missing = { ...results.native.missing, ...python.missing };
   if (probe) {
     // onnxruntime-node's error against the golden step, per graph (the browser's WASM matches it to 1e-3: tests/unit/golden-step.test.ts).
-    results.native.goldenDiff = Object.fromEntries(await Promise.all(['int8', 'fp32', 'dyn'].map(async (v) => [v, await probe.goldenDiff(v, 1)])));
+    results.native.goldenDiff = Object.fromEntries(await Promise.all(['int8', 'fp32', 'wasm'].map(async (v) => [v, await probe.goldenDiff(v, 1)])));
   }
 }
 
@@ -286,7 +284,7 @@ results.meta = {
   machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: CORES, memoryGB: +(os.totalmem() / 1e9).toFixed(1), os: `${os.type()} ${os.release()}`, loadAverage: { start: loadStart, end: os.loadavg() } },
   browser: `Chromium ${chromiumVersion}`,
   versions: { node: process.version, onnxruntimeWeb: results.configs.wasm?.load?.runtime?.version ?? null, onnxruntimeNode: probe?.version ?? results.native?.ortNodeVersion ?? null, torch: results.native?.pytorch?.torch ?? null },
-  pack: { id: manifest.id, version: manifest.version, bytes: manifest.totalBytes, frames: manifest.video.frames, fps: manifest.video.fps, defaultSteps: manifest.scheduler.defaultSteps },
+  pack: { id: manifest.id, version: manifest.version, bytes: manifest.totalBytes, frames: manifest.video.frames, fps: manifest.video.fps, defaultSteps: manifest.scheduler.defaultSteps, variants: manifest.variants ?? null, before: BEFORE?.label ?? null },
   servedHeaders: { coop: headers['cross-origin-opener-policy'] ?? null, coep: headers['cross-origin-embedder-policy'] ?? null },
   settings: { steps: STEPS, webgpuSteps: WEBGPU_STEPS, warmRuns: RUNS },
 };

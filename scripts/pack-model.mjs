@@ -17,7 +17,7 @@ import { runnerImport } from 'vite';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_SHARD_SIZE = 32 * 1024 * 1024;
-const DESCRIPTOR_KEYS = ['id', 'name', 'version', 'license', 'fixture', 'description', 'pipeline', 'video', 'sample', 'scheduler', 'tokenizer', 'graphs', 'vocabulary'];
+const DESCRIPTOR_KEYS = ['id', 'name', 'version', 'license', 'fixture', 'description', 'pipeline', 'video', 'sample', 'scheduler', 'tokenizer', 'graphs', 'variants', 'vocabulary'];
 
 /** @param {string} message @returns {never} */
 function die(message) {
@@ -68,8 +68,14 @@ async function main() {
   if (out === src) die('--out must differ from the source folder');
 
   const graphs = descriptor.graphs ?? {};
+  // Per-backend graph variants (src/shared/graph-variants.ts) and the files they read external data from.
+  const variantFiles = Object.values(descriptor.variants ?? {}).flatMap((roles) =>
+    Object.values(/** @type {Record<string, { file?: unknown; externalData?: unknown[] }>} */ (roles ?? {})).flatMap((v) => [v?.file, ...(v?.externalData ?? [])]),
+  );
+  /** @type {unknown[]} */
+  const named = [descriptor.tokenizer?.file, graphs.textEncoder, graphs.denoiser, graphs.decoder, ...variantFiles];
   /** @type {string[]} */
-  const wanted = [descriptor.tokenizer?.file, graphs.textEncoder, graphs.denoiser, graphs.decoder].filter((p) => typeof p === 'string');
+  const wanted = [...new Set(named.filter((p) => typeof p === 'string').map(String))];
   for (const f of readdirSync(src)) {
     if (f !== 'model.json' && f !== 'golden' && !wanted.includes(f)) console.warn(`pack-model: leaving out ${f} (model.json does not name it)`);
   }

@@ -17,6 +17,7 @@ import { sha256Hex } from '../src/lib/sha256';
 import { chooseBackend, wasmThreadCount } from './backend-choice';
 import { CODEC_PREFERENCE, encodeMp4, framesInMemory } from './encode-mp4';
 import { validateTuning } from '../src/shared/engine-tuning';
+import { chooseGraphs, graphFiles, type GraphChoice } from '../src/shared/graph-variants';
 import { rgbaToRgb } from './frames';
 import { probeEnvironment } from './environment-probe';
 import { createSession, destroyWebGpuDevice, deviceLoss, runtimeInfo, type ModelSession, type SessionRequest } from './ort-runtime';
@@ -84,7 +85,9 @@ const engine: EngineApi = {
     if (manifest.graphs.decoder !== null) {
       throw new ZoetropeError('UnsupportedModelError', 'This model needs a decoder graph, which this version of Zoetrope does not support yet.', { graph: 'decoder' });
     }
-    const wanted = [manifest.tokenizer.file, manifest.graphs.textEncoder, manifest.graphs.denoiser].filter((p): p is string => p !== null);
+    // The backend's graph variants where the pack has them (the built-in pack: dynamic int8 on WASM).
+    const graphs = chooseGraphs(manifest, choice.backend, tuning.backendGraphs);
+    const wanted = [manifest.tokenizer.file, ...graphFiles(graphs)];
     const files = wanted.map((path) => manifest.files.find((f) => f.path === path)!);
     const total = files.reduce((n, f) => n + f.size, 0);
     const readStarted = performance.now();
@@ -100,15 +103,17 @@ const engine: EngineApi = {
 
     const tokenizerJson: unknown = JSON.parse(new TextDecoder().decode(bytes.get(manifest.tokenizer.file)));
     const tokenizer = createPromptTokenizer(tokenizerJson, manifest.tokenizer);
-    const graphCount = manifest.graphs.textEncoder ? 2 : 1;
+    const graphCount = graphs.textEncoder ? 2 : 1;
     const sessionStarted = performance.now();
     onProgress({ kind: 'loading', stage: 'sessions', done: 0, total: graphCount });
+    // External data is named by the file it lives in, exactly as the graph's tensors name their `location`.
+    const graphBytes = (g: GraphChoice) => ({ model: bytes.get(g.file)!, externalData: g.externalData.map((path) => ({ path, data: bytes.get(path)! })) });
     let textEncoder: ModelSession | null = null;
-    if (manifest.graphs.textEncoder) {
-      textEncoder = await createSession(bytes.get(manifest.graphs.textEncoder)!, sessionRequest, 'text encoder');
+    if (graphs.textEncoder) {
+      textEncoder = await createSession(graphBytes(graphs.textEncoder), sessionRequest, 'text encoder');
       onProgress({ kind: 'loading', stage: 'sessions', done: 1, total: graphCount });
     }
-    const denoiser = await createSession(bytes.get(manifest.graphs.denoiser)!, sessionRequest, 'denoiser');
+    const denoiser = await createSession(graphBytes(graphs.denoiser), sessionRequest, 'denoiser');
     if (choice.backend === 'webgpu') {
       lostSignal = (await deviceLoss()).lost;
       void lostSignal.then((message) => (deviceLost = message));
@@ -127,6 +132,7 @@ const engine: EngineApi = {
       tuning,
       runtime: { version: runtime.version, wasmFile: runtime.wasmFile },
       gpuBytes: choice.backend === 'webgpu' ? (gpuMemory()?.liveBytes ?? null) : null,
+      graphs: { textEncoder: graphs.textEncoder?.file ?? null, denoiser: graphs.denoiser.file },
       readMs,
       sessionMs,
       promptVocabulary: wordLevelVocabulary(tokenizerJson, manifest.tokenizer.maxLength),

@@ -101,12 +101,19 @@ export interface SessionRequest {
   threads: number;
 }
 
-export async function createSession(bytes: Uint8Array, request: SessionRequest, label: string): Promise<ModelSession> {
+/** A graph's bytes, and the files its tensors stored as ONNX external data live in (by their `location`). */
+export interface GraphBytes {
+  model: Uint8Array;
+  externalData: { path: string; data: Uint8Array }[];
+}
+
+export async function createSession(graph: GraphBytes, request: SessionRequest, label: string): Promise<ModelSession> {
   const { backend } = request;
   const ort = await runtime(buildFor(backend, request.wasmRuntime), request.threads);
   let session: OrtModule.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, {
+    session = await ort.InferenceSession.create(graph.model, {
+      ...(graph.externalData.length ? { externalData: graph.externalData } : {}),
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
       // ORT warns that shape ops run on the CPU under WebGPU; that is by design, not news.

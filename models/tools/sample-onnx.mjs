@@ -1,9 +1,15 @@
-// Samples clips for the held-out evaluation through the exported ONNX graphs with onnxruntime-node,
-// exactly as the browser engine does (batch [cond; uncond], CFG, Euler, mulberry32 noise), so that
-// models/evaluate.py scores what the app would produce rather than the PyTorch model.
+// Samples clips for the held-out evaluation through the exported ONNX graphs, exactly as the browser
+// engine does (batch [cond; uncond], CFG, Euler, mulberry32 noise), so that models/evaluate.py scores
+// what the app would produce rather than the PyTorch model.
 //
-//   node models/tools/sample-onnx.mjs <pack-source-dir> <prompts.json> <clips.bin> [--threads N] [--denoiser FILE]
-import * as ort from 'onnxruntime-node';
+//   node models/tools/sample-onnx.mjs <pack-source-dir> <prompts.json> <clips.bin> [--threads N]
+//        [--denoiser FILE] [--runtime node|wasm]
+//
+// --runtime node (the default) runs onnxruntime-node; --runtime wasm runs onnxruntime-web's own WASM
+// build under Node, the browser's WASM arithmetic. A graph variant must be sampled with the runtime it
+// is for: the WASM variant's dynamic int8 gives other numbers in onnxruntime-node, whose x64 kernel
+// saturates 16-bit sums (models/quantize_dynamic.py). A variant's external data is read from the files
+// model.json's `variants` names for it.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -11,11 +17,22 @@ const [dir, promptsPath, outPath, ...rest] = process.argv.slice(2);
 const opt = (name, dflt) => { const i = rest.indexOf(name); return i >= 0 ? rest[i + 1] : dflt; };
 const threads = Number(opt('--threads', '2'));
 const denoiserFile = opt('--denoiser', 'denoiser.onnx');
+const runtime = opt('--runtime', 'node');
+if (runtime !== 'node' && runtime !== 'wasm') throw new Error(`--runtime: expected node or wasm, got ${runtime}`);
+const ort = runtime === 'node' ? await import('onnxruntime-node') : await import('onnxruntime-web');
 const model = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
 const { items, steps, guidance } = JSON.parse(fs.readFileSync(promptsPath, 'utf8'));
-const so = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
-const te = await ort.InferenceSession.create(path.join(dir, model.graphs.textEncoder), so);
-const dn = await ort.InferenceSession.create(path.join(dir, denoiserFile), so);
+const so = runtime === 'node'
+  ? { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' }
+  : { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+if (runtime === 'wasm') ort.env.wasm.numThreads = threads;
+const variant = Object.values(model.variants ?? {}).flatMap((roles) => Object.values(roles)).find((v) => v.file === denoiserFile);
+const externalData = (variant?.externalData ?? []).map((p) => ({ path: p, data: fs.readFileSync(path.join(dir, p)) }));
+const load = (file, extra = {}) => runtime === 'node'
+  ? ort.InferenceSession.create(path.join(dir, file), so) // onnxruntime-node finds external data beside the file
+  : ort.InferenceSession.create(fs.readFileSync(path.join(dir, file)), { ...so, ...extra });
+const te = await load(model.graphs.textEncoder);
+const dn = await load(denoiserFile, externalData.length ? { externalData } : {});
 const [C, T, H, W] = model.sample.shape;
 const n = C * T * H * W;
 const shift = model.scheduler.shift ?? 1;
@@ -74,4 +91,4 @@ for (const [k, item] of items.entries()) {
 fs.closeSync(out);
 const calls = items.length * steps;
 console.log(`done: ${items.length} clips in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
-  `denoiser ${(denoiseMs / calls).toFixed(1)} ms per call (batch 2, ${threads} threads)`);
+  `${denoiserFile} ${(denoiseMs / calls).toFixed(1)} ms per call (batch 2, ${threads} threads, ${runtime === 'node' ? 'onnxruntime-node' : 'onnxruntime-web WASM'})`);

@@ -51,9 +51,10 @@ class Mlp(nn.Module):
         super().__init__()
         hidden = int(dim * ratio)
         self.fc1, self.fc2 = nn.Linear(dim, hidden), nn.Linear(hidden, dim)
+        self.approximate = "none"  # "tanh" at export time: see use_tanh_gelu
 
     def forward(self, x):
-        return self.fc2(F.gelu(self.fc1(x)))
+        return self.fc2(F.gelu(self.fc1(x), approximate=self.approximate))
 
 
 class TextEncoder(nn.Module):
@@ -173,6 +174,20 @@ class Denoiser(nn.Module):
             frames = frames + self.refine(frames)
             out = frames.reshape(b, t, ch, h, w).permute(0, 2, 1, 3, 4)
         return out
+
+
+def use_tanh_gelu(m: nn.Module) -> int:
+    """Switches every GELU of `m` to its tanh approximation (at most 4.7e-4 from the exact one), for export.
+    The exact GELU exports as Erf, which onnxruntime's WASM build computes in scalar code: measured at
+    about 8x the time of the tanh form (FastGelu after onnxruntime's fusion), and 10% of a denoiser call.
+    Training keeps the exact GELU; the golden vectors are written with the same switch, so they are the
+    shipped graph's. Returns how many GELUs were switched."""
+    n = 0
+    for mod in m.modules():
+        if isinstance(mod, (Mlp, nn.GELU)):
+            mod.approximate = "tanh"
+            n += 1
+    return n
 
 
 def count_params(m: nn.Module) -> int:

@@ -69,6 +69,8 @@ export interface LoadedModel {
   runtime: { version: string; wasmFile: string };
   /** WebGPU: bytes in GPUBuffers once the sessions exist (weights, mostly); null on WASM. */
   gpuBytes: number | null;
+  /** The graph files the sessions run: the pack's defaults, or its variants for this backend. */
+  graphs: { textEncoder: string | null; denoiser: string };
   readMs: number;
   sessionMs: number;
   /** The words the model's tokenizer knows, for the prompt check; null for subword tokenizers. */

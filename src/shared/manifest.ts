@@ -3,6 +3,7 @@
 // names the field and what was expected (see models/README.md for the format).
 
 import { fieldError } from './errors';
+import { validateVariants, type GraphVariants } from './graph-variants';
 
 export const PACK_FORMAT = 'zoetrope-pack';
 export const PACK_FORMAT_VERSION = 1;
@@ -47,6 +48,8 @@ export interface PackManifest {
   };
   tokenizer: { file: string; maxLength: number; padId: number; unkId: number };
   graphs: { textEncoder: string | null; denoiser: string; decoder: string | null };
+  /** Optional per-backend replacements of the default graphs (src/shared/graph-variants.ts). */
+  variants?: GraphVariants;
   vocabulary?: Record<string, string[]>;
   /** WebGPU limits the pack's graphs need at least (its largest weight buffer); checked before any session is made. */
   gpuLimits?: { maxBufferSize?: number; maxStorageBufferBindingSize?: number };
@@ -268,6 +271,13 @@ export function validateManifest(value: unknown): PackManifest {
   if (vocabulary) manifest.vocabulary = vocabulary;
   const gpuLimits = validateGpuLimits(m['gpuLimits']);
   if (gpuLimits) manifest.gpuLimits = gpuLimits;
+  const variants = validateVariants(m['variants'], paths);
+  if (variants) {
+    for (const [backend, roles] of Object.entries(variants)) {
+      if (roles.textEncoder && graphs.textEncoder === null) fail(`variants.${backend}.textEncoder`, 'nothing (the pack has no text encoder)', roles.textEncoder);
+    }
+    manifest.variants = variants;
+  }
   return manifest;
 }
 

@@ -1,7 +1,9 @@
 // The app's default model is the built-in pack at models/zoetrope-shapes/
 // (never the fixture): the plain page installs it from our own origin with a
 // progress bar, and it turns the demo prompt into a 16-frame clip on WASM
-// and on WebGPU (SwiftShader: a correctness check, so 2 steps only).
+// (through the pack's WASM graph variant, dynamic int8) and on WebGPU
+// (SwiftShader: a correctness check, so 2 steps only, on the default graph,
+// whose frames must match WASM running that same graph).
 import { expect, test, type Page } from '@playwright/test';
 import { generate, logConsole, waitReady, type ResultFacts } from './helpers';
 
@@ -21,6 +23,8 @@ interface DemoFrames {
   redRow: number[];
   /** Mean colour of the bottom 10% of rows (the grass band), over all frames. */
   bottom: [number, number, number];
+  /** Per frame: mean red, green and blue of the whole picture. */
+  mean: [number, number, number][];
 }
 
 /**
@@ -39,6 +43,7 @@ async function readDemoFrames(page: Page, frames: number, fps: number): Promise<
     const redRow: number[] = [];
     const bottom = [0, 0, 0];
     let bottomN = 0;
+    const mean: [number, number, number][] = [];
     for (let i = 0; i < frames; i++) {
       await new Promise<void>((resolve) => {
         video.addEventListener('seeked', () => resolve(), { once: true });
@@ -48,24 +53,27 @@ async function readDemoFrames(page: Page, frames: number, fps: number): Promise<
       const { data, width, height } = ctx.getImageData(0, 0, canvas.width, canvas.height);
       let red = 0;
       let rowSum = 0;
+      const sum = [0, 0, 0];
       for (let y = 0; y < height; y++) {
         for (let x = 0; x < width; x++) {
           const o = (y * width + x) * 4;
           const r = data[o]!, g = data[o + 1]!, b = data[o + 2]!;
+          sum[0]! += r; sum[1]! += g; sum[2]! += b;
           if (r > 150 && g < 110 && b < 110) { red++; rowSum += y; }
           if (y >= height * 0.9) { bottom[0]! += r; bottom[1]! += g; bottom[2]! += b; bottomN++; }
         }
       }
+      mean.push(sum.map((v) => v / (width * height)) as [number, number, number]);
       redShare.push(red / (width * height));
       redRow.push(red ? rowSum / red / height : Number.NaN);
     }
-    return { redShare, redRow, bottom: bottom.map((v) => v / bottomN) as [number, number, number] };
+    return { redShare, redRow, bottom: bottom.map((v) => v / bottomN) as [number, number, number], mean };
   }, { frames, fps });
 }
 
-async function openDefault(page: Page, backend: 'wasm' | 'webgpu'): Promise<void> {
+async function openDefault(page: Page, backend: 'wasm' | 'webgpu', query = ''): Promise<void> {
   logConsole(page);
-  await page.goto(`/?backend=${backend}`);
+  await page.goto(`/?backend=${backend}${query}`);
   expect(await waitReady(page, 170_000)).toBe(backend);
   await expect(page.getByText('TEST FIXTURE', { exact: true })).toHaveCount(0);
   await expect(page.getByTestId('error')).toHaveCount(0);
@@ -78,6 +86,7 @@ test.setTimeout(420_000);
 test('the default page installs the built-in model and generates on WASM', async ({ page }) => {
   await openDefault(page, 'wasm');
   await expect(page.getByTestId('model-status')).toContainText('Zoetrope Shapes');
+  await expect(page.getByTestId('graph-info')).toContainText('Denoiser graph: denoiser.wasm.onnx.');
   // The pack's own default step count: what a person gets without touching settings.
   const steps = Number(await page.getByTestId('steps').inputValue());
   expect(steps).toBeGreaterThanOrEqual(8);
@@ -101,9 +110,25 @@ test('the default page installs the built-in model and generates on WASM', async
   expect(Math.max(...rows) - Math.min(...rows)).toBeGreaterThan(0.15);
 });
 
-test('the built-in model runs on WebGPU (SwiftShader, 2 steps)', async ({ page }) => {
+test('the built-in model runs on WebGPU (SwiftShader, 2 steps), its frames as WASM makes them on the same graph', async ({ page, context }) => {
   await openDefault(page, 'webgpu');
+  // WebGPU keeps the pack's default graph (weight-only int8, FastGelu): the WASM variant's int8 ops have no WebGPU kernels.
+  await expect(page.getByTestId('graph-info')).toContainText('Denoiser graph: denoiser.onnx.');
   const facts = await generate(page, { prompt: PROMPT, seed: 7, steps: 2 }, 400_000);
   expectBuiltInVideo(facts);
   expect(facts.backend).toBe('webgpu');
+  const gpu = await readDemoFrames(page, 16, 8);
+
+  // The same job on WASM with the variants off (?backendGraphs=0): the same graph, so the same
+  // frames up to float rounding and the encoder. A kernel that computed something else on WebGPU
+  // (FastGelu, LayerNormalization, the int8 weights) would move whole frames' colours.
+  const cpu = await context.newPage();
+  await openDefault(cpu, 'wasm', '&backendGraphs=0');
+  await expect(cpu.getByTestId('graph-info')).toContainText('Denoiser graph: denoiser.onnx.');
+  await generate(cpu, { prompt: PROMPT, seed: 7, steps: 2 }, 400_000);
+  const wasm = await readDemoFrames(cpu, 16, 8);
+  const worst = Math.max(...gpu.mean.flatMap((m, i) => m.map((v, c) => Math.abs(v - wasm.mean[i]![c]!))));
+  console.log(`WebGPU vs WASM, default graph, 2 steps: largest difference of a frame's mean colour ${worst.toFixed(2)} (0-255)`);
+  expect(worst).toBeLessThan(2);
+  for (const c of [0, 1, 2]) expect(Math.abs(gpu.bottom[c]! - wasm.bottom[c]!)).toBeLessThan(3);
 });

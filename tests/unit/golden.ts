@@ -29,6 +29,8 @@ export interface Golden {
     next_sample: string;
   };
   tolerance: { text_states: number; velocity: number; next_sample: number };
+  /** Per-backend graph variants (models/export.py --wasm-variant): the same step, each with its own stated tolerance. */
+  variants?: Record<string, { denoiser: string; tolerance: { velocity: number; velocity_mean: number; next_sample: number } }>;
 }
 
 export function readJson<T>(path: string): T {
@@ -76,6 +78,13 @@ export function readPackFile(packDir: string, path: string): Uint8Array {
   const digest = createHash('sha256').update(out).digest('hex');
   if (at !== file.size || digest !== file.sha256) throw new Error(`${path} in ${packDir} does not match its manifest`);
   return out;
+}
+
+export function meanAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
