@@ -29,6 +29,7 @@ from zoetrope import world  # noqa: E402
 from zoetrope.configs import get_config  # noqa: E402
 from zoetrope.data import make_tokenizer  # noqa: E402
 from zoetrope.evalset import ATTRS, eval_set, sample_clips, score  # noqa: E402
+from zoetrope.flow import SAMPLERS  # noqa: E402
 
 
 def write_png(img: np.ndarray, path: str) -> None:
@@ -45,7 +46,7 @@ def contact_sheet(clips, path, rows=8):
     write_png(np.repeat(np.repeat(sheet, 2, 0), 2, 1), path)
 
 
-def sample_torch(weights, items, steps, guidance, batch, shift=1.0):
+def sample_torch(weights, items, steps, guidance, batch, shift=1.0, sampler="euler"):
     from train import load_ema
     from zoetrope.model import Denoiser, TextEncoder
     blob = torch.load(weights, map_location="cpu")
@@ -53,7 +54,7 @@ def sample_torch(weights, items, steps, guidance, batch, shift=1.0):
     te, dn = TextEncoder(cfg, len(make_tokenizer(cfg.max_tokens).vocab)), Denoiser(cfg)
     load_ema(weights, te, dn)
     te.eval(); dn.eval()
-    return sample_clips(te, dn, cfg, items, steps, guidance, shift, batch), blob.get("meta", {})
+    return sample_clips(te, dn, cfg, items, steps, guidance, shift, batch, sampler), blob.get("meta", {})
 
 
 def main():
@@ -63,6 +64,9 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--guidance", type=float, default=4.0)
     ap.add_argument("--shift", type=float, default=1.0, help="timestep shift (the manifest's scheduler.shift)")
+    ap.add_argument("--sampler", choices=SAMPLERS, default="euler",
+                    help="PyTorch sampling: the sampler (the manifest's scheduler.kind without 'rectified-flow-'); "
+                         "for --clips, only the label of the report")
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--write-prompts")
@@ -93,14 +97,16 @@ def main():
         source = f"ONNX clips {args.clips}"
     else:
         items = eval_set(args.n)
-        clips, meta = sample_torch(args.weights, items, args.steps, args.guidance, args.batch, args.shift)
+        clips, meta = sample_torch(args.weights, items, args.steps, args.guidance, args.batch, args.shift,
+                                   args.sampler)
         source = f"PyTorch sampling of {args.weights} ({meta})"
     scenes = [it["scene"] for it in items]
     model = score(clips, scenes)
     rng = np.random.default_rng(0)
     ceiling = score([world.render(world.Scene(**s), rng) for s in scenes], scenes)
     chance = score(clips, [scenes[i] for i in rng.permutation(len(scenes))])
-    print(f"{source}: {len(items)} held-out prompts, {args.steps} steps, guidance {args.guidance}, shift {args.shift}, "
+    print(f"{source}: {len(items)} held-out prompts, {args.sampler}, {args.steps} steps, guidance {args.guidance}, "
+          f"shift {args.shift}, "
           f"{time.time() - t0:.0f} s")
     print(f"{'attribute':<12}{'model':>8}{'ceiling':>9}{'chance':>8}")
     for a in (*ATTRS, "all", "stable"):
@@ -112,7 +118,8 @@ def main():
     if args.report:
         with open(args.report, "w") as f:
             json.dump({"source": source, "model": model, "ceiling": ceiling, "chance": chance, "meta": meta,
-                       "steps": args.steps, "guidance": args.guidance}, f, indent=1)
+                       "sampler": args.sampler, "steps": args.steps, "guidance": args.guidance,
+                       "shift": args.shift}, f, indent=1)
 
 
 if __name__ == "__main__":

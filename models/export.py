@@ -6,8 +6,9 @@
         --id zoetrope-fixture-tiny --name "Tiny random-weights TEST FIXTURE" --version 0.1.0
 
 Writes model.json, tokenizer.json, text_encoder.onnx, denoiser.onnx (opset 17, static batch 2) and
-golden/ (tokens, timesteps, noise head and one guided Euler step computed by PyTorch) that the
-TypeScript tests compare against onnxruntime. `npm run pack-model` then turns the folder into a pack.
+golden/ (tokens, timesteps, the sampler's weights, noise head, one guided Euler step and the first
+three steps of the pack's sampler, computed by PyTorch) that the TypeScript tests compare against
+onnxruntime. `npm run pack-model` then turns the folder into a pack.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import torch  # noqa: E402
 from zoetrope import world  # noqa: E402
 from zoetrope.configs import get_config  # noqa: E402
 from zoetrope.data import make_tokenizer  # noqa: E402
-from zoetrope.flow import VelocityModel, mulberry32_gaussian, timesteps  # noqa: E402
+from zoetrope.flow import SAMPLERS, VelocityModel, guided_step, mulberry32_gaussian, step_corrections, timesteps  # noqa: E402,E501
 from zoetrope.model import Denoiser, TextEncoder, use_tanh_gelu  # noqa: E402
 from fast_gelu import fuse_fast_gelu  # noqa: E402
 from quantize import MIN_ELEMENTS, quantize  # noqa: E402
@@ -83,31 +84,51 @@ def export(te, dn, cfg, out, opset=17):
         onnx.checker.check_model(onnx.load(os.path.join(out, name)))
 
 
-def write_golden(te, dn, cfg, tok, out, steps, guidance, shift, variants=None, seed=1234):
+TRAJECTORY_STEPS = 3  # the first step with a multistep term (DPM-Solver++(2M)) is step 2
+# onnxruntime's WASM build against PyTorch over those 3 steps: about 6e-7 on the fp32 fixture, and on the
+# int8 built-in pack (weight-only int8 MatMuls, whose activations onnxruntime rounds differently) about
+# 3e-4. A sign error in the multistep term moves step 2 by 2e-3 on the fixture, so each tolerance is tight.
+TRAJECTORY_TOLERANCE = {"fp32": 1e-4, "int8": 1e-3}
+
+
+def write_golden(te, dn, cfg, tok, out, steps, guidance, shift, sampler="euler", variants=None, seed=1234,
+                 trajectory_tolerance=1e-4):
     gdir = os.path.join(out, "golden")
     os.makedirs(gdir, exist_ok=True)
     ids = torch.tensor([tok.encode(GOLDEN_PROMPT), tok.encode("")], dtype=torch.int64)
     shape = (cfg.channels, cfg.frames, cfg.height, cfg.width)
     noise = mulberry32_gaussian(seed, int(np.prod(shape)))
     ts = timesteps(steps, shift)
+    corr = step_corrections(ts, sampler)
     with torch.no_grad():
         states, mask = te(ids)
         x = torch.from_numpy(noise).reshape(1, *shape)
         v = VelocityModel(dn)(torch.cat([x, x]), torch.full((2,), float(ts[0])), states, mask)
         vg = v[1:] + guidance * (v[:1] - v[1:])
         nxt = x + float(ts[1] - ts[0]) * vg
+        # The pack's sampler for its first steps, through the same update the browser runs.
+        n_traj = min(TRAJECTORY_STEPS, steps)
+        xt, x0_prev, traj = x, torch.zeros_like(x), []
+        for i in range(n_traj):
+            vt = VelocityModel(dn)(torch.cat([xt, xt]), torch.full((2,), float(ts[i])), states, mask)
+            xt, x0_prev = guided_step(xt, vt, guidance, float(ts[i]), float(ts[i + 1]), float(corr[i]), x0_prev)
+            traj.append(xt)
+        traj = torch.cat(traj)
     for name, arr in (("sample.bin", x), ("velocity.bin", v), ("next_sample.bin", nxt),
-                      ("text_states.bin", states)):
+                      ("text_states.bin", states), ("trajectory.bin", traj)):
         arr.numpy().astype("<f4").tofile(os.path.join(gdir, name))
     golden = {
         "prompt": GOLDEN_PROMPT, "input_ids": ids.tolist(), "seed": seed,
         "noise_head": [float(v) for v in noise[:64]],
-        "scheduler": {"steps": steps, "shift": shift, "timesteps": [float(v) for v in ts]},
+        "scheduler": {"kind": f"rectified-flow-{sampler}", "steps": steps, "shift": shift,
+                      "timesteps": [float(v) for v in ts], "corrections": [float(v) for v in corr]},
         "guidance": guidance,
         "text": {"states": "text_states.bin", "states_shape": list(states.shape), "mask": mask.tolist()},
         "step": {"index": 0, "t": float(ts[0]), "t_next": float(ts[1]), "sample": "sample.bin",
                  "sample_shape": list(shape), "velocity": "velocity.bin", "velocity_shape": [2, *shape],
                  "next_sample": "next_sample.bin"},
+        # x after each of the first steps of the pack's sampler, from the seeded noise: [steps, C, T, H, W].
+        "trajectory": {"steps": n_traj, "file": "trajectory.bin", "tolerance": trajectory_tolerance},
         "tolerance": {"text_states": 1e-4, "velocity": 1e-3, "next_sample": 1e-3},
     }
     if variants:
@@ -131,6 +152,8 @@ def main():
     ap.add_argument("--steps", type=int, default=None, help="default sampling steps")
     ap.add_argument("--guidance", type=float, default=4.0)
     ap.add_argument("--shift", type=float, default=1.0)
+    ap.add_argument("--sampler", choices=SAMPLERS, default="euler",
+                    help="the pack's sampler, written as scheduler.kind (models/zoetrope/flow.py step_corrections)")
     ap.add_argument("--gelu", choices=("erf", "tanh"), default="erf",
                     help="the denoiser's GELU in the graph: exact (Erf) or the tanh approximation, which "
                          "onnxruntime's WASM build runs about 8x faster (README, Performance)")
@@ -191,7 +214,7 @@ def main():
         "fixture": bool(args.fixture), "pipeline": "dit-rectified-flow",
         "video": {"frames": cfg.frames, "height": cfg.height, "width": cfg.width, "fps": 8},
         "sample": {"shape": [cfg.channels, cfg.frames, cfg.height, cfg.width]},
-        "scheduler": {"kind": "rectified-flow-euler", "defaultSteps": steps, "defaultGuidance": args.guidance,
+        "scheduler": {"kind": f"rectified-flow-{args.sampler}", "defaultSteps": steps, "defaultGuidance": args.guidance,
                       "shift": args.shift},
         "tokenizer": {"file": "tokenizer.json", "maxLength": cfg.max_tokens, "padId": 0, "unkId": 1},
         "graphs": {"textEncoder": "text_encoder.onnx", "denoiser": "denoiser.onnx", "decoder": None},
@@ -202,7 +225,8 @@ def main():
     with open(os.path.join(args.out, "model.json"), "w") as f:
         json.dump(model, f, indent=1)
     write_golden(te, dn, cfg, tok, args.out, steps=steps, guidance=args.guidance, shift=args.shift,
-                 variants=golden_variants)
+                 sampler=args.sampler, variants=golden_variants,
+                 trajectory_tolerance=TRAJECTORY_TOLERANCE["int8" if args.int8 else "fp32"])
     names = ("text_encoder.onnx", "denoiser.onnx") + (("denoiser.wasm.onnx",) if variants else ())
     sizes = {n: os.path.getsize(os.path.join(args.out, n)) for n in names}
     print(f"exported {args.id} to {args.out}: {sizes}")

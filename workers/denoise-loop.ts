@@ -1,13 +1,15 @@
 // Owns the sampling loop of pipeline "dit-rectified-flow": seeded noise, the
-// rectified-flow timesteps, one batch-2 denoiser call per step (conditional
-// row 0, unconditional row 1), guidance, previews, and cooperative
+// rectified-flow timesteps and the pack's sampler (scheduler.ts), one batch-2
+// denoiser call per step (conditional row 0, unconditional row 1), guidance,
+// previews, and cooperative
 // cancellation between steps. It never touches ONNX: a Stepper does the
 // steps, either on the CPU (cpuStepper: the caller passes a function that
 // runs the denoiser, so the maths is tested in Vitest) or on the GPU
 // (gpu-latents.ts: the latents never leave the GPU between steps).
 
 import { gaussianNoise } from './noise';
-import { cleanEstimate, guidedEulerStep, timesteps } from './scheduler';
+import type { SchedulerKind } from '../src/shared/manifest';
+import { guidedStep, stepCorrections, timesteps } from './scheduler';
 
 /** Runs the denoiser on [x; x] at time t and returns the raw [2, ...] velocity. */
 export type VelocityFn = (batch: Float32Array, t: number) => Promise<Float32Array>;
@@ -19,6 +21,8 @@ export interface DenoiseRequest {
   steps: number;
   guidance: number;
   shift: number;
+  /** The pack's sampler (manifest scheduler.kind). */
+  scheduler: SchedulerKind;
   previewEvery: number;
   /** Known clean values (x0) re-imposed at every step, RePaint-style; null for none. */
   known?: KnownRegion | null;
@@ -52,8 +56,11 @@ export interface DenoiseHooks {
 /** Holds the latents between steps, wherever they live. */
 export interface Stepper {
   start(sample: Float32Array): Promise<void>;
-  /** One guided Euler step from t to tNext; writes the clean estimate at t into `preview` when given. */
-  step(t: number, tNext: number, guidance: number, preview: Float32Array | null): Promise<void>;
+  /**
+   * One guided step from t to tNext with multistep weight `correction`
+   * (scheduler.ts guidedStep); writes the clean estimate at t into `preview` when given.
+   */
+  step(t: number, tNext: number, guidance: number, correction: number, preview: Float32Array | null): Promise<void>;
   /** The final sample, on the CPU. */
   finish(): Promise<Float32Array>;
   /** Frees what the stepper holds (GPU buffers); called after finish() and after a cancel. */
@@ -64,43 +71,44 @@ export interface Stepper {
 
 export interface StepScratch {
   batch: Float32Array;
-  guided: Float32Array;
+  /** The clean estimate x0 of the last step (the multistep sampler's memory). */
+  clean: Float32Array;
 }
 
 export function createScratch(sampleSize: number): StepScratch {
-  return { batch: new Float32Array(2 * sampleSize), guided: new Float32Array(sampleSize) };
+  return { batch: new Float32Array(2 * sampleSize), clean: new Float32Array(sampleSize) };
 }
 
-/** One guided Euler step in place on `sample`; returns the raw velocity. */
+/** One guided step in place on `sample` (scratch.clean becomes its x0); returns the raw velocity. */
 export async function denoiseStep(
   sample: Float32Array,
   velocityFn: VelocityFn,
   t: number,
   tNext: number,
   guidance: number,
+  correction: number,
   scratch: StepScratch,
 ): Promise<Float32Array> {
   // Both batch rows see the same noisy sample; only the text differs.
   scratch.batch.set(sample, 0);
   scratch.batch.set(sample, sample.length);
   const velocity = await velocityFn(scratch.batch, t);
-  guidedEulerStep(sample, velocity, guidance, t, tNext, scratch.guided);
+  guidedStep(sample, velocity, guidance, t, tNext, correction, scratch.clean);
   return velocity;
 }
 
 /** The latents stay in a Float32Array; every step sends [x; x] to the denoiser and reads the velocity back. */
 export function cpuStepper(velocityFn: VelocityFn, sampleSize: number): Stepper {
   const scratch = createScratch(sampleSize);
-  const before = new Float32Array(sampleSize);
   let sample: Float32Array = new Float32Array(sampleSize);
   return {
     async start(initial) {
       sample = initial;
+      scratch.clean.fill(0);
     },
-    async step(t, tNext, guidance, preview) {
-      if (preview) before.set(sample);
-      await denoiseStep(sample, velocityFn, t, tNext, guidance, scratch);
-      if (preview) cleanEstimate(before, scratch.guided, t, preview);
+    async step(t, tNext, guidance, correction, preview) {
+      await denoiseStep(sample, velocityFn, t, tNext, guidance, correction, scratch);
+      if (preview) preview.set(scratch.clean);
     },
     async finish() {
       return sample;
@@ -124,6 +132,7 @@ export async function denoise(request: DenoiseRequest, stepper: Stepper | Veloci
     const noise = known ? initial.slice() : initial;
     await steps.start(initial);
     const ts = timesteps(request.steps, request.shift);
+    const corrections = stepCorrections(ts, request.scheduler);
     for (let i = 0; i < request.steps; i++) {
       await hooks.checkpoint();
       const t = ts[i]!;
@@ -131,7 +140,7 @@ export async function denoise(request: DenoiseRequest, stepper: Stepper | Veloci
       const wantPreview = request.previewEvery > 0 && ((i + 1) % request.previewEvery === 0 || i === 0) && i + 1 < request.steps;
       const preview = wantPreview ? new Float32Array(request.sampleSize) : null;
       const started = performance.now();
-      await steps.step(t, ts[i + 1]!, request.guidance, preview);
+      await steps.step(t, ts[i + 1]!, request.guidance, corrections[i]!, preview);
       hooks.onStep(i + 1, request.steps, performance.now() - started, preview);
     }
     const sample = await steps.finish();

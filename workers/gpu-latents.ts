@@ -1,20 +1,21 @@
 // Owns the GPU-resident denoising loop of the WebGPU backend: the latents
 // live in a GPUBuffer shaped as the denoiser's batch-2 input [x; x], the
 // denoiser writes its velocity into another GPUBuffer (ORT I/O binding), and
-// a small WGSL kernel does classifier-free guidance and the Euler step in
+// a small WGSL kernel does classifier-free guidance and the sampler's step in
 // place, writing x_next into both batch rows for the next call. Nothing goes
 // back to the CPU between steps; only previews and the final sample are read.
-// The maths is that of scheduler.ts (guidedEulerStep, cleanEstimate).
+// The maths is that of scheduler.ts (guidedStep): the clean estimate buffer
+// is also the multistep sampler's memory of the previous x0.
 
 import type { Stepper } from './denoise-loop';
 import type { FeedTensor, GpuFeed, ModelSession } from './ort-runtime';
 
 const KERNEL = /* wgsl */ `
-struct Params { n: u32, guidance: f32, t: f32, dt: f32 }
+struct Params { n: u32, guidance: f32, t: f32, dt: f32, c: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> sample: array<f32>;   // [x; x], 2n
 @group(0) @binding(2) var<storage, read> velocity: array<f32>;       // [v_cond; v_uncond], 2n
-@group(0) @binding(3) var<storage, read_write> clean: array<f32>;    // x0 estimate at t, n
+@group(0) @binding(3) var<storage, read_write> clean: array<f32>;    // x0 at the previous step in, x0 at t out; n
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = id.x + id.y * groups.x * 256u;
@@ -22,8 +23,11 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
   let vu = velocity[p.n + i];
   let v = vu + p.guidance * (velocity[i] - vu);
   let x = sample[i];
-  clean[i] = x - p.t * v;
-  let next = x + p.dt * v;
+  let x0 = x - p.t * v;
+  var next = x + p.dt * v;
+  // c = 0 (Euler, and the first-order steps) keeps the plain Euler update.
+  if (p.c != 0.0) { next = next + p.c * (x0 - clean[i]); }
+  clean[i] = x0;
   sample[i] = next;
   sample[p.n + i] = next;
 }`;
@@ -50,7 +54,8 @@ export function gpuStepper(
   const sample = device.createBuffer({ size: bytes, usage: storage });
   const velocity = device.createBuffer({ size: bytes, usage: storage });
   const clean = device.createBuffer({ size: bytes / 2, usage: storage });
-  const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  // 5 scalars, padded to the 16-byte multiple a uniform struct's size rounds up to.
+  const params = device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: KERNEL }), entryPoint: 'main' } });
   const bindGroup = device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),
@@ -77,12 +82,13 @@ export function gpuStepper(
     async start(initial) {
       device.queue.writeBuffer(sample, 0, initial);
       device.queue.writeBuffer(sample, n * 4, initial);
+      device.queue.writeBuffer(clean, 0, new Float32Array(n));
     },
-    async step(t, tNext, guidance, preview) {
+    async step(t, tNext, guidance, correction, preview) {
       await denoiser.runOnGpu({ ...feeds(t), [sampleName]: sampleFeed }, { name: outputName, gpu: velocityFeed });
-      const p = new ArrayBuffer(16);
+      const p = new ArrayBuffer(32);
       new Uint32Array(p, 0, 1)[0] = n;
-      new Float32Array(p, 4, 3).set([guidance, t, tNext - t]);
+      new Float32Array(p, 4, 4).set([guidance, t, tNext - t, correction]);
       device.queue.writeBuffer(params, 0, p);
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();

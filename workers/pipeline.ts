@@ -114,6 +114,7 @@ export class Pipeline {
         steps: options.steps,
         guidance: options.guidance,
         shift: this.manifest.scheduler.shift,
+        scheduler: this.manifest.scheduler.kind,
         previewEvery: options.previewEvery,
         known: options.knownFrames ? this.known(options.knownFrames.rgba, options.knownFrames.frames) : null,
       },

@@ -1,10 +1,14 @@
 // Samples clips for the held-out evaluation through the exported ONNX graphs, exactly as the browser
-// engine does (batch [cond; uncond], CFG, Euler, mulberry32 noise), so that models/evaluate.py scores
-// what the app would produce rather than the PyTorch model.
+// engine does (batch [cond; uncond], CFG, the pack's sampler, mulberry32 noise), so that
+// models/evaluate.py scores what the app would produce rather than the PyTorch model.
 //
 //   node models/tools/sample-onnx.mjs <pack-source-dir> <prompts.json> <clips.bin> [--threads N]
-//        [--denoiser FILE] [--runtime node|wasm]
+//        [--denoiser FILE] [--runtime node|wasm] [--sampler KIND] [--steps N] [--shift S]
 //
+// --sampler, --steps and --shift override model.json's scheduler.kind and shift and the prompts file's
+// steps, to compare samplers on the same prompts and seeds. The sampler's maths is that of
+// workers/scheduler.ts (Euler plus the multistep term c_i (x0_i - x0_{i-1})); golden-step.test.ts holds
+// that file to PyTorch's trajectory.
 // --runtime node (the default) runs onnxruntime-node; --runtime wasm runs onnxruntime-web's own WASM
 // build under Node, the browser's WASM arithmetic. A graph variant must be sampled with the runtime it
 // is for: the WASM variant's dynamic int8 gives other numbers in onnxruntime-node, whose x64 kernel
@@ -18,10 +22,15 @@ const opt = (name, dflt) => { const i = rest.indexOf(name); return i >= 0 ? rest
 const threads = Number(opt('--threads', '2'));
 const denoiserFile = opt('--denoiser', 'denoiser.onnx');
 const runtime = opt('--runtime', 'node');
+const sampler = opt('--sampler', null);
+const stepsOverride = opt('--steps', null);
+const shiftOverride = opt('--shift', null);
 if (runtime !== 'node' && runtime !== 'wasm') throw new Error(`--runtime: expected node or wasm, got ${runtime}`);
 const ort = runtime === 'node' ? await import('onnxruntime-node') : await import('onnxruntime-web');
 const model = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-const { items, steps, guidance } = JSON.parse(fs.readFileSync(promptsPath, 'utf8'));
+const prompts = JSON.parse(fs.readFileSync(promptsPath, 'utf8'));
+const { items, guidance } = prompts;
+const steps = stepsOverride ? Number(stepsOverride) : prompts.steps;
 const so = runtime === 'node'
   ? { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' }
   : { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
@@ -35,7 +44,8 @@ const te = await load(model.graphs.textEncoder);
 const dn = await load(denoiserFile, externalData.length ? { externalData } : {});
 const [C, T, H, W] = model.sample.shape;
 const n = C * T * H * W;
-const shift = model.scheduler.shift ?? 1;
+const shift = shiftOverride ? Number(shiftOverride) : (model.scheduler.shift ?? 1);
+const kind = sampler ?? model.scheduler.kind;
 
 function noise(seed) {
   let state = seed >>> 0;
@@ -56,6 +66,16 @@ function noise(seed) {
   return out;
 }
 const ts = Array.from({ length: steps + 1 }, (_, i) => { const s = 1 - i / steps; return shift * s / (1 + (shift - 1) * s); });
+const lambda = (t) => Math.log((1 - t) / t);
+// DPM-Solver++(2M) in data prediction: the Euler step plus c_i (x0_i - x0_{i-1}); first order at both ends.
+const corr = ts.slice(0, steps).map((t, i) => {
+  if (!kind.includes('2m') || i === 0 || i === steps - 1) return 0;
+  const h = lambda(ts[i + 1]) - lambda(t), hPrev = lambda(t) - lambda(ts[i - 1]);
+  if (!Number.isFinite(hPrev)) return 0;
+  const r = hPrev / h;
+  return (1 - ts[i + 1]) * (1 - Math.exp(-h)) / (2 * r);
+});
+console.log(`sampler ${kind}, ${steps} steps, shift ${shift}, corrections ${corr.map((c) => c.toFixed(3)).join(' ')}`);
 
 const out = fs.openSync(outPath, 'w');
 const t0 = performance.now();
@@ -67,6 +87,7 @@ for (const [k, item] of items.entries()) {
   const text = await te.run({ input_ids: new ort.Tensor('int64', ids, [2, L]) });
   const x = noise(item.seed);
   const both = new Float32Array(2 * n);
+  const x0 = new Float32Array(n), x0Prev = new Float32Array(n);
   for (let i = 0; i < steps; i++) {
     both.set(x); both.set(x, n);
     const s0 = performance.now();
@@ -77,7 +98,13 @@ for (const [k, item] of items.entries()) {
     });
     denoiseMs += performance.now() - s0;
     const v = r.velocity.data, dt = ts[i + 1] - ts[i];
-    for (let j = 0; j < n; j++) x[j] += dt * (v[n + j] + guidance * (v[j] - v[n + j]));
+    const t = ts[i], c = corr[i];
+    for (let j = 0; j < n; j++) {
+      const g = v[n + j] + guidance * (v[j] - v[n + j]);
+      x0Prev[j] = x0[j];
+      x0[j] = x[j] - t * g;
+      x[j] += dt * g + c * (x0[j] - x0Prev[j]);
+    }
   }
   // [C, T, H, W] in [-1, 1] -> uint8 [T, H, W, C]
   const clip = new Uint8Array(n);

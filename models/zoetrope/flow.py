@@ -41,6 +41,37 @@ def timesteps(steps: int, shift: float = 1.0) -> np.ndarray:
     return (shift * s / (1.0 + (shift - 1.0) * s)).astype(np.float32)
 
 
+SAMPLERS = ("euler", "dpmpp-2m")
+
+
+def step_corrections(ts: np.ndarray, sampler: str = "euler") -> np.ndarray:
+    """Per step i (t_i -> t_{i+1}), the weight c_i of the multistep term c_i * (x0_i - x0_{i-1}).
+
+    Every sampler here is the Euler step x + (t_{i+1} - t_i) v, which on this linear path is exactly DDIM,
+    plus that term. Euler: c = 0. DPM-Solver++(2M) (Lu et al. 2022, data prediction) with alpha = 1 - t,
+    sigma = t and lambda = log(alpha / sigma): its first-order part is the Euler step, and its second-order
+    part is c_i = alpha_{i+1} (1 - e^{-h_i}) / (2 r_i), h_i = lambda_{i+1} - lambda_i, r_i = h_{i-1} / h_i.
+    It is first order where it cannot be second order: at step 0 (no x0 before), at step 1 (the step before
+    starts at t = 1, lambda = -inf, so r is infinite) and at the last step (t = 0, lambda = +inf; the usual
+    "lower order final", which lands on x0 itself). Computed in float64; the browser computes the same.
+    """
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler: expected one of {SAMPLERS}, got {sampler!r}")
+    steps = len(ts) - 1
+    c = np.zeros(steps, np.float64)
+    if sampler == "euler":
+        return c
+    t = np.asarray(ts, np.float64)
+    with np.errstate(divide="ignore"):
+        lam = np.log(1.0 - t) - np.log(t)
+    for i in range(1, steps - 1):
+        h, h_prev = lam[i + 1] - lam[i], lam[i] - lam[i - 1]
+        if not np.isfinite(h_prev) or not np.isfinite(h):
+            continue
+        c[i] = (1.0 - t[i + 1]) * (1.0 - np.exp(-h)) / (2.0 * h_prev / h)
+    return c
+
+
 def sample_t(n: int, gen: torch.Generator, mean: float = 0.0, std: float = 1.0) -> torch.Tensor:
     """Logit-normal noise levels."""
     return torch.sigmoid(torch.randn(n, generator=gen, device=gen.device) * std + mean)
@@ -84,19 +115,37 @@ def loss_fn(text_encoder, denoiser, x0, ids, gen: torch.Generator, t_mean: float
 
 
 @torch.no_grad()
-def sample(text_encoder, denoiser, ids_cond, ids_uncond, noise, steps: int, guidance: float, shift: float = 1.0):
-    """Euler sampling with classifier-free guidance, batch of [cond; uncond] exactly as the browser runs it.
+def sample(text_encoder, denoiser, ids_cond, ids_uncond, noise, steps: int, guidance: float, shift: float = 1.0,
+           sampler: str = "euler", trajectory: list | None = None):
+    """Sampling with classifier-free guidance, batch of [cond; uncond] exactly as the browser runs it.
 
-    ids_* are [B, L] int64; noise is [B, C, T, H, W]. Returns the clean clips in [-1, 1].
+    Each step: v = v_u + g (v_c - v_u), x0 = x - t v, x <- x + (t_next - t) v + c (x0 - x0_prev), with c
+    from step_corrections (0 for Euler). ids_* are [B, L] int64; noise is [B, C, T, H, W]. Returns the
+    clean clips in [-1, 1]; `trajectory`, when given, receives x after every step (golden vectors).
     """
     b = noise.shape[0]
     states, mask = text_encoder(torch.cat([ids_cond, ids_uncond]))
     x = noise.clone()
     ts = timesteps(steps, shift)
+    corr = step_corrections(ts, sampler)
+    x0_prev = torch.zeros_like(x)
     for i in range(steps):
         t = torch.full((2 * b,), float(ts[i]), device=noise.device)
         x0 = denoiser(torch.cat([x, x]), t, states, mask)
         v = to_velocity(x0, torch.cat([x, x]), t)
-        v = v[b:] + guidance * (v[:b] - v[b:])
-        x = x + float(ts[i + 1] - ts[i]) * v
+        x, x0_prev = guided_step(x, v, guidance, float(ts[i]), float(ts[i + 1]), float(corr[i]), x0_prev)
+        if trajectory is not None:
+            trajectory.append(x.clone())
     return x.clamp(-1, 1)
+
+
+def guided_step(x, v, guidance: float, t: float, t_next: float, c: float, x0_prev):
+    """One sampler step (workers/scheduler.ts guidedStep): v is the [cond; uncond] velocity of [x; x].
+    Returns (x_next, x0) where x0 = x - t v_guided is the clean estimate, the next step's x0_prev."""
+    b = x.shape[0]
+    vg = v[b:] + guidance * (v[:b] - v[b:])
+    x0 = x - t * vg
+    nxt = x + (t_next - t) * vg
+    if c != 0.0:
+        nxt = nxt + c * (x0 - x0_prev)
+    return nxt, x0

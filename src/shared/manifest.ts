@@ -14,7 +14,9 @@ export const MAX_PACK_BYTES = 64 * 1024 * 1024 * 1024;
 export const MAX_FILES = 256;
 export const MAX_SHARDS = 65_536;
 export const PIPELINES = ['dit-rectified-flow'] as const;
-export const SCHEDULERS = ['rectified-flow-euler'] as const;
+/** The samplers of workers/scheduler.ts (and models/zoetrope/flow.py); a pack names the one it was evaluated with. */
+export const SCHEDULERS = ['rectified-flow-euler', 'rectified-flow-dpmpp-2m'] as const;
+export type SchedulerKind = (typeof SCHEDULERS)[number];
 
 export interface ShardEntry {
   sha256: string;

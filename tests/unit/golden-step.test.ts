@@ -6,15 +6,18 @@
 // denoise-loop code. Tolerances come from golden.json. A pack's per-backend
 // graph variants (the built-in pack's dynamic-int8 WASM graph) take the same
 // step, loaded as the engine loads them (src/shared/graph-variants.ts), and
-// are held to the looser tolerance golden.json states for them.
+// are held to the looser tolerance golden.json states for them. Packs
+// exported since the multistep samplers also carry the first steps of their
+// sampler (golden trajectory), taken here through the app's CPU stepper.
 import * as ort from 'onnxruntime-web';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createScratch, denoiseStep } from '../../workers/denoise-loop';
+import { cpuStepper, createScratch, denoiseStep } from '../../workers/denoise-loop';
 import { gaussianNoise } from '../../workers/noise';
+import { stepCorrections, timesteps } from '../../workers/scheduler';
 import { chooseGraphs } from '../../src/shared/graph-variants';
-import { validateManifest, type PackManifest } from '../../src/shared/manifest';
+import { validateManifest, type PackManifest, type SchedulerKind } from '../../src/shared/manifest';
 import { BUILT_IN_PACK, FIXTURE_MODEL, goldenFloats, loadGolden, maxAbsDiff, meanAbsDiff, readJson, readPackFile } from './golden';
 
 const MODELS = [
@@ -42,7 +45,7 @@ describe.each(MODELS)('golden vectors of $name', ({ dir, read, manifest }) => {
     return textEncoder.run({ input_ids: new ort.Tensor('int64', ids, [2, golden.input_ids[0]!.length]) });
   }
 
-  /** One guided Euler step through the app's denoise loop; returns the velocity and the next sample. */
+  /** The first guided step (Euler for every sampler) through the app's denoise loop; returns the velocity and the next sample. */
   async function goldenStep(denoiser: ort.InferenceSession): Promise<{ velocity: Float32Array; next: Float32Array }> {
     const text = await encodeText();
     const shape = golden.step.sample_shape;
@@ -62,6 +65,7 @@ describe.each(MODELS)('golden vectors of $name', ({ dir, read, manifest }) => {
       golden.step.t,
       golden.step.t_next,
       golden.guidance,
+      0, // step 0 is first order for every sampler
       createScratch(sample.length),
     );
     return { velocity: velocity!, next: sample };
@@ -86,6 +90,40 @@ describe.each(MODELS)('golden vectors of $name', ({ dir, read, manifest }) => {
     await denoiser.release();
     expect(maxAbsDiff(velocity, floats(golden.step.velocity))).toBeLessThanOrEqual(golden.tolerance.velocity);
     expect(maxAbsDiff(next, floats(golden.step.next_sample))).toBeLessThanOrEqual(golden.tolerance.next_sample);
+  });
+
+  // Only packs exported with a trajectory (the built-in one) have this test; the fixture predates it.
+  const trajectory = golden.trajectory;
+  if (trajectory) it(`the pack's sampler (${golden.scheduler.kind}): its weights, and its first ${trajectory.steps} steps through the CPU stepper`, async () => {
+    // The sampler the pack declares (manifest.json, or the source folder's model.json) is the one PyTorch ran.
+    const declared = manifest ?? readJson<{ scheduler: { kind: SchedulerKind } }>(join(dir, 'model.json'));
+    const kind = declared.scheduler.kind;
+    expect(golden.scheduler.kind).toBe(kind);
+    const ts = timesteps(golden.scheduler.steps, golden.scheduler.shift);
+    const corrections = stepCorrections(ts, kind);
+    expect(maxAbsDiff(corrections, golden.scheduler.corrections ?? [])).toBeLessThanOrEqual(1e-9);
+    const denoiser = await ort.InferenceSession.create(read('denoiser.onnx'), { executionProviders: ['wasm'] });
+    const text = await encodeText();
+    const shape = golden.step.sample_shape;
+    const n = shape.reduce((a, b) => a * b, 1);
+    const stepper = cpuStepper(async (batch, t) => {
+      const out = await denoiser.run({
+        ...text,
+        sample: new ort.Tensor('float32', batch, [2, ...shape]),
+        timestep: new ort.Tensor('float32', new Float32Array([t, t]), [2]),
+      });
+      return out['velocity']!.data as Float32Array;
+    }, n);
+    await stepper.start(gaussianNoise(golden.seed, n));
+    const want = floats(trajectory.file);
+    const errors: number[] = [];
+    for (let i = 0; i < trajectory.steps; i++) {
+      await stepper.step(ts[i]!, ts[i + 1]!, golden.guidance, corrections[i]!, null);
+      errors.push(maxAbsDiff(stepper.cpuSample!(), want.subarray(i * n, (i + 1) * n)));
+    }
+    await denoiser.release();
+    console.log(`golden trajectory, ${kind}: max error per step ${errors.map((e) => e.toExponential(2)).join(', ')}`);
+    for (const e of errors) expect(e).toBeLessThanOrEqual(trajectory.tolerance);
   });
 
   // Only packs with variants (the built-in one) have this test; the fixture has none.

@@ -15,7 +15,8 @@ export interface Golden {
   input_ids: number[][];
   seed: number;
   noise_head: number[];
-  scheduler: { steps: number; shift: number; timesteps: number[] };
+  /** kind and corrections: packs exported since the multistep samplers (the fixture predates them). */
+  scheduler: { kind?: string; steps: number; shift: number; timesteps: number[]; corrections?: number[] };
   guidance: number;
   text: { states: string; states_shape: number[]; mask: number[][] };
   step: {
@@ -29,6 +30,8 @@ export interface Golden {
     next_sample: string;
   };
   tolerance: { text_states: number; velocity: number; next_sample: number };
+  /** x after each of the first `steps` steps of the pack's sampler, from the seeded noise: [steps, C, T, H, W]. */
+  trajectory?: { steps: number; file: string; tolerance: number };
   /** Per-backend graph variants (models/export.py --wasm-variant): the same step, each with its own stated tolerance. */
   variants?: Record<string, { denoiser: string; tolerance: { velocity: number; velocity_mean: number; next_sample: number } }>;
 }

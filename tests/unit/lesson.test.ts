@@ -122,7 +122,7 @@ describe('continuation (known frames re-imposed)', () => {
     const known = knownRegion(rgba, 2, shape);
     // A "model" whose velocity pulls everything towards 0.5.
     const velocity = async (batch: Float32Array, t: number) => batch.map((x) => (x - 0.5) / Math.max(t, 1e-3));
-    const out = await denoise({ seed: 3, sampleSize: size, steps: 6, guidance: 1, shift: 1, previewEvery: 0, known }, velocity, {
+    const out = await denoise({ seed: 3, sampleSize: size, steps: 6, guidance: 1, shift: 1, scheduler: 'rectified-flow-euler', previewEvery: 0, known }, velocity, {
       checkpoint: async () => {},
       onStep: () => {},
     });

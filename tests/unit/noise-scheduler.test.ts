@@ -2,7 +2,7 @@
 // Python exporter's golden vectors (tests/fixtures/fixture-model/golden).
 import { describe, expect, it } from 'vitest';
 import { gaussianNoise, mulberry32 } from '../../workers/noise';
-import { cleanEstimate, guidedEulerStep, timesteps } from '../../workers/scheduler';
+import { guidedStep, stepCorrections, timesteps } from '../../workers/scheduler';
 import { golden, maxAbsDiff } from './golden';
 
 describe('seeded Gaussian noise', () => {
@@ -53,23 +53,35 @@ describe('rectified-flow scheduler', () => {
   it('guided Euler step applies v = vu + g (vc - vu) and x += (tNext - t) v', () => {
     const x = new Float32Array([1, 2]);
     const velocity = new Float32Array([3, 5, 1, 1]); // cond row, then uncond row
-    const guided = new Float32Array(2);
-    guidedEulerStep(x, velocity, 2, 1, 0.5, guided);
-    expect(Array.from(guided)).toEqual([5, 9]);
+    const clean = new Float32Array(2);
+    guidedStep(x, velocity, 2, 1, 0.5, 0, clean);
     expect(Array.from(x)).toEqual([1 - 2.5, 2 - 4.5]);
+    expect(Array.from(clean)).toEqual([1 - 5, 2 - 9]); // x0 = x - t v with v = [5, 9]
   });
   it('guidance 1 is the conditional velocity alone', () => {
     const x = new Float32Array([0]);
-    const guided = new Float32Array(1);
-    guidedEulerStep(x, new Float32Array([4, -7]), 1, 1, 0, guided);
-    expect(guided[0]).toBe(4);
+    const clean = new Float32Array(1);
+    guidedStep(x, new Float32Array([4, -7]), 1, 1, 0, 0, clean);
+    expect(x[0]).toBe(-4);
   });
-  it('the clean estimate is x - t v', () => {
-    const out = new Float32Array(2);
-    cleanEstimate(new Float32Array([1, 1]), new Float32Array([2, -2]), 0.5, out);
-    expect(Array.from(out)).toEqual([0, 2]);
+  it('the clean estimate is x - t v, and the multistep term adds c (x0 - x0_prev)', () => {
+    const x = new Float32Array([1, 1]);
+    const clean = new Float32Array([0.5, -1]); // x0 of the step before
+    guidedStep(x, new Float32Array([2, -2, 2, -2]), 1, 0.5, 0.25, 0.1, clean);
+    expect(Array.from(clean)).toEqual([0, 2]);
+    expect(x[0]).toBeCloseTo(1 - 0.25 * 2 + 0.1 * (0 - 0.5), 6);
+    expect(x[1]).toBeCloseTo(1 + 0.25 * 2 + 0.1 * (2 + 1), 6);
   });
   it('rejects a velocity of the wrong size', () => {
-    expect(() => guidedEulerStep(new Float32Array(2), new Float32Array(2), 1, 1, 0, new Float32Array(2))).toThrow(/expected 4/);
+    expect(() => guidedStep(new Float32Array(2), new Float32Array(2), 1, 1, 0, 0, new Float32Array(2))).toThrow(/expected 4/);
+  });
+  it('Euler has no multistep term; DPM-Solver++(2M) is first order at steps 0, 1 and the last', () => {
+    const ts = timesteps(10, 1.5);
+    expect(Array.from(stepCorrections(ts, 'rectified-flow-euler'))).toEqual(new Array(10).fill(0));
+    const c = stepCorrections(ts, 'rectified-flow-dpmpp-2m');
+    expect([c[0], c[1], c[9]]).toEqual([0, 0, 0]);
+    for (let i = 2; i < 9; i++) expect(c[i]!).toBeGreaterThan(0);
+    // The weights grow towards t = 0, where lambda's steps get longer.
+    for (let i = 3; i < 9; i++) expect(c[i]!).toBeGreaterThan(c[i - 1]!);
   });
 });
