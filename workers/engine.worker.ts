@@ -150,23 +150,36 @@ const engine: EngineApi = {
     running = job;
     const { pipeline, info } = loaded;
     const started = performance.now();
+    const startedAt = performance.timeOrigin + started;
     resetGpuPeak();
     const emit = (event: EngineProgress) => onProgress(event);
+    let checkpointMs = 0;
+    let emitMs = 0;
     try {
       const out = await pipeline.run(options, {
         checkpoint: async () => {
+          const t = performance.now();
           await yieldToEvents();
+          checkpointMs += performance.now() - t;
           if (deviceLost) throw deviceLostError();
           if (job.cancelled) throw abortError();
         },
         onText: () => emit({ kind: 'text' }),
-        onStep: (step, steps, preview) => emit({ kind: 'step', step, steps, preview }),
+        onStep: (step, steps, preview) => {
+          const t = performance.now();
+          emit({ kind: 'step', step, steps, preview });
+          emitMs += performance.now() - t;
+        },
       });
+      const loopEnd = out.loopStartedAt + out.loopMs;
       await yieldToEvents();
       if (job.cancelled) throw abortError();
       emit({ kind: 'decoding' });
       const framesStarted = performance.now();
-      const framesSha256 = await sha256Hex(rgbaToRgb(out.frames));
+      const afterLoopMs = framesStarted - loopEnd;
+      const rgb = rgbaToRgb(out.frames);
+      const rgbMs = performance.now() - framesStarted;
+      const framesSha256 = await sha256Hex(rgb);
       const framesMs = performance.now() - framesStarted;
       const encodeStarted = performance.now();
       const size = outputSize(out.frames.width, out.frames.height, options.outputShortSide);
@@ -221,8 +234,26 @@ const engine: EngineApi = {
           totalMs: performance.now() - started,
           gpuPeakBytes: info.backend === 'webgpu' ? (gpuMemory()?.peakBytes ?? null) : null,
           gpuLiveBytes: info.backend === 'webgpu' ? (gpuMemory()?.liveBytes ?? null) : null,
+          phases: {
+            startedAt,
+            endedAt: 0,
+            toLoopMs: out.loopStartedAt - started,
+            loopMs: out.loopMs,
+            stepOutsideOrtMs: out.stepMs.reduce((a, ms, i) => a + ms - (out.stepOrtMs[i] ?? 0), 0),
+            checkpointMs,
+            previewMs: out.previewMs,
+            emitMs,
+            afterLoopMs,
+            rgbMs,
+            hashMs: framesMs - rgbMs,
+            encoderStartMs: video.timing.startMs,
+            upscaleMs: video.timing.frameMs,
+            encoderAddMs: video.timing.addMs,
+            finalizeMs: video.timing.finalizeMs,
+          },
         },
       };
+      result.timings.phases.endedAt = performance.timeOrigin + performance.now();
       return Comlink.transfer(result, [result.mp4.buffer, result.modelFrames.rgba.buffer]);
     } catch (error) {
       // A run on a lost device fails with whatever ORT says (often before the
