@@ -38,7 +38,8 @@ export function overheadOf(g) {
     delivery: g.deliveryMs,
   };
   const total = g.pageMs - ort;
-  return { ...rows, unaccounted: total - sum(Object.values(rows)), total, pageMs: g.pageMs };
+  // encoderFirstFrame is part of encoderAdd, so it stays out of the sum.
+  return { ...rows, unaccounted: total - sum(Object.values(rows)), encoderFirstFrame: p.encoderFirstFrameMs ?? NaN, total, pageMs: g.pageMs };
 }
 
 /** @type {[string, string][]} */
@@ -57,6 +58,7 @@ const LABELS = [
   ['encoderStart', '… codec choice + MP4 output start'],
   ['upscale', '… Lanczos upscale, summed'],
   ['encoderAdd', '… frames into the encoder, summed'],
+  ['encoderFirstFrame', '… … of which the first frame (the encoder configured)'],
   ['finalize', '… encoder flush + MP4 finalize'],
   ['workerOther', '… rest in the worker (provenance, result)'],
   ['delivery', '… worker → page: the result arriving'],

@@ -40,8 +40,8 @@ export interface EncodedVideo {
   bytes: Uint8Array;
   codec: VideoCodecName;
   mimeType: string;
-  /** ms: codec choice + output start; making frames (FrameSource.frame); handing them to the encoder; finalize. */
-  timing: { startMs: number; frameMs: number; addMs: number; finalizeMs: number };
+  /** ms: codec choice + output start; making frames (FrameSource.frame); handing them to the encoder (the first, which configures it, also alone); finalize. */
+  timing: { startMs: number; frameMs: number; addMs: number; firstAddMs: number; finalizeMs: number };
 }
 
 export async function encodeMp4(
@@ -57,7 +57,7 @@ export async function encodeMp4(
     throw new ZoetropeError('EncoderUnavailableError', 'This browser has no WebCodecs video encoder.');
   }
   const { width, height } = frames;
-  const timing = { startMs: 0, frameMs: 0, addMs: 0, finalizeMs: 0 };
+  const timing = { startMs: 0, frameMs: 0, addMs: 0, firstAddMs: 0, finalizeMs: 0 };
   let mark = performance.now();
   const lap = () => {
     const now = performance.now();
@@ -97,7 +97,9 @@ export async function encodeMp4(
         sample.close();
       }
       onFrame(i + 1);
-      timing.addMs += lap();
+      const added = lap();
+      timing.addMs += added;
+      if (i === 0) timing.firstAddMs = added;
     }
     await output.finalize();
     timing.finalizeMs = lap();

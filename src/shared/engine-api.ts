@@ -133,6 +133,8 @@ export interface JobPhases {
   upscaleMs: number;
   /** Handing frames to the encoder and waiting for it, summed (upscale not included). */
   encoderAddMs: number;
+  /** The first frame's part of encoderAddMs: mediabunny configures the VideoEncoder on it. */
+  encoderFirstFrameMs: number;
   /** Flushing the encoder and writing the MP4 (mediabunny's finalize). */
   finalizeMs: number;
 }
