@@ -4,6 +4,8 @@
 // before/after of each optimisation, and the native figures. Markdown, so
 // that README's "Performance" section can take it as it is.
 
+import { overheadRows } from './bench-overhead.mjs';
+
 const MB = 1e6;
 
 /** @param {number | null | undefined} x */
@@ -59,6 +61,11 @@ export function printReport(results) {
   console.log(`Install from the app's own origin, fresh profile: ${(meta.pack.bytes / MB).toFixed(2)} MB in ${ms(results.install.ms)}, ${(meta.pack.bytes / MB / (results.install.ms / 1000)).toFixed(1)} MB/s\n`);
   table(['stage', ...cols.map((k) => c[k].label)], rows);
 
+  const wasmCols = Object.keys(c).filter((k) => c[k].backend === 'wasm' && c[k].overheadBreakdown);
+  if (wasmCols.length) {
+    console.log(`\nWhere the pipeline overhead goes, warm jobs, ${steps} steps (median of each row over the warm jobs, so rows need not add up exactly)\n`);
+    table(['phase', ...wasmCols.map((k) => c[k].label)], overheadRows(c, wasmCols));
+  }
   console.log('\nOptimisations, before → after in this run, the two sides interleaved job by job (ratio > 1: the optimisation is faster; load-normalised: each side divided by the native fp32 step timed right after it)\n');
   /** @type {string[][]} */
   const opt = [];

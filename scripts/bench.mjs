@@ -27,6 +27,7 @@ import os from 'node:os';
 import { build, preview } from 'vite';
 import { MARKER, peakMemory } from './bench-memory.mjs';
 import { median, nativeProbe, nativeReferences, runPython } from './bench-native.mjs';
+import { overheadBreakdown } from './bench-overhead.mjs';
 import { printReport } from './bench-report.mjs';
 
 const args = process.argv.slice(2);
@@ -269,6 +270,8 @@ function summarise(r) {
     warmEngineMs: pick('totalMs'),
     // Everything in a warm job that is not inside ORT's session.run, as a share of the whole.
     overhead: median(warm.map((/** @type {any} */ g, /** @type {number} */ i) => (g.pageMs - (ortMs[i] ?? 0)) / g.pageMs)),
+    // The same, phase by phase (scripts/bench-overhead.mjs).
+    overheadBreakdown: overheadBreakdown(warm, median),
     gpuPeakBytes: warm[0]?.gpuPeakBytes ?? null,
     latents: cold.latents,
     framesSha256: [...new Set(r.runs.map((/** @type {any} */ g) => `${g.steps}:${g.framesSha256}`))],

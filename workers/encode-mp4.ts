@@ -40,6 +40,8 @@ export interface EncodedVideo {
   bytes: Uint8Array;
   codec: VideoCodecName;
   mimeType: string;
+  /** ms: codec choice + output start; making frames (FrameSource.frame); handing them to the encoder (the first, which configures it, also alone); finalize. */
+  timing: { startMs: number; frameMs: number; addMs: number; firstAddMs: number; finalizeMs: number };
 }
 
 export async function encodeMp4(
@@ -55,6 +57,14 @@ export async function encodeMp4(
     throw new ZoetropeError('EncoderUnavailableError', 'This browser has no WebCodecs video encoder.');
   }
   const { width, height } = frames;
+  const timing = { startMs: 0, frameMs: 0, addMs: 0, firstAddMs: 0, finalizeMs: 0 };
+  let mark = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const ms = now - mark;
+    mark = now;
+    return ms;
+  };
   const codec = await getFirstEncodableVideoCodec(preference, { width, height, quality: QUALITY_HIGH, frameRate: fps });
   if (codec !== 'avc' && codec !== 'vp9') {
     const names = preference.map((c) => (c === 'avc' ? 'H.264' : 'VP9')).join(' nor ');
@@ -67,10 +77,13 @@ export async function encodeMp4(
   output.addVideoTrack(source, { frameRate: fps });
   if (tags) output.setMetadataTags(tags);
   await output.start();
+  timing.startMs = lap();
   try {
     for (let i = 0; i < frames.frames; i++) {
       checkpoint();
+      lap();
       const data = frames.frame(i);
+      timing.frameMs += lap();
       const sample = new VideoSample(data, {
         format: 'RGBA',
         codedWidth: width,
@@ -84,8 +97,12 @@ export async function encodeMp4(
         sample.close();
       }
       onFrame(i + 1);
+      const added = lap();
+      timing.addMs += added;
+      if (i === 0) timing.firstAddMs = added;
     }
     await output.finalize();
+    timing.finalizeMs = lap();
   } catch (error) {
     await output.cancel().catch(() => {});
     if (error instanceof ZoetropeError && error.name === 'AbortError') throw error;
@@ -94,5 +111,5 @@ export async function encodeMp4(
   const buffer = output.target.buffer;
   if (!buffer) throw new ZoetropeError('EncoderUnavailableError', 'The MP4 muxer produced no file.');
   const mimeType = await output.getMimeType();
-  return { bytes: new Uint8Array(buffer), codec, mimeType };
+  return { bytes: new Uint8Array(buffer), codec, mimeType, timing };
 }

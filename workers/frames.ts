@@ -1,6 +1,7 @@
 // Owns turning a model sample into pixels. The v1 contract's sample is RGB
 // in [-1, 1] with layout [C, T, H, W]; pixel = round(clamp((x + 1) * 127.5)),
-// and back (known frames of a continuation) x = pixel / 127.5 - 1.
+// and back (known frames of a continuation) x = pixel / 127.5 - 1. The
+// rounding to bytes (toByte) is shared with the upscaler.
 
 export interface RgbaFrames {
   /** `frames` RGBA images of width x height, back to back. */
@@ -14,20 +15,26 @@ export function sampleToRgba(sample: Float32Array, shape: readonly [number, numb
   const [channels, frames, height, width] = shape;
   if (channels !== 3) throw new Error(`expected 3 channels, got ${channels}`);
   if (sample.length !== channels * frames * height * width) throw new Error('sample size does not match its shape');
-  const plane = height * width;
-  const rgba = new Uint8ClampedArray(frames * plane * 4);
-  for (let t = 0; t < frames; t++) {
-    for (let p = 0; p < plane; p++) {
-      const o = (t * plane + p) * 4;
-      for (let c = 0; c < 3; c++) {
-        const x = sample[(c * frames + t) * plane + p]!;
-        // Uint8ClampedArray clamps; Math.round gives the contract's rounding.
-        rgba[o + c] = Math.round((x + 1) * 127.5);
-      }
-      rgba[o + 3] = 255;
-    }
+  const pixels = frames * height * width;
+  const rgba = new Uint8ClampedArray(pixels * 4);
+  // Channel by channel: each plane of [C, T, H, W] is read in order (runs every 2 steps for the previews).
+  for (let c = 0; c < 3; c++) {
+    const base = c * pixels;
+    for (let i = 0; i < pixels; i++) rgba[i * 4 + c] = toByte((sample[base + i]! + 1) * 127.5);
   }
+  for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255;
   return { rgba, frames, width, height };
+}
+
+/**
+ * Exactly what storing Math.round(v) into a Uint8ClampedArray stores (NaN
+ * included), without Math.round, which costs several times more here: for
+ * 0.5 <= v < 2^52, v + 0.5 is exact or its rounding cannot cross an integer,
+ * so its truncation is Math.round(v); below 0.5 the result clamps to 0.
+ * tests/unit/frames-bytes.test.ts checks the edges.
+ */
+export function toByte(v: number): number {
+  return v < 0.5 ? 0 : v >= 254.5 ? 255 : (v + 0.5) | 0;
 }
 
 /** Drops alpha: the bytes hashed to compare runs (model resolution, before encoding). */

@@ -31,6 +31,11 @@ export interface PipelineOutput {
   stepOrtMs: number[];
   /** Where the latents lived between steps. */
   latents: 'cpu' | 'gpu';
+  /** performance.now() when the denoising loop started, and its whole length (ms). */
+  loopStartedAt: number;
+  loopMs: number;
+  /** Preview pixels, summed over the steps that have one (ms). */
+  previewMs: number;
 }
 
 export class Pipeline {
@@ -107,6 +112,8 @@ export class Pipeline {
           }
           return velocity.data;
         }, sampleSize);
+    let previewMs = 0;
+    const loopStartedAt = performance.now();
     const sample = await denoise(
       {
         seed: options.seed,
@@ -124,11 +131,16 @@ export class Pipeline {
         onStep: (step, steps, ms, preview) => {
           stepMs.push(ms);
           stepOrtMs.push(this.denoiser.lastRunMs);
-          hooks.onStep(step, steps, preview ? sampleToRgba(preview, shape) : null);
+          const previewStarted = performance.now();
+          const pixels = preview ? sampleToRgba(preview, shape) : null;
+          previewMs += performance.now() - previewStarted;
+          hooks.onStep(step, steps, pixels);
         },
       },
     );
-    return { frames: sampleToRgba(sample, shape), textMs, textOrtMs, stepMs, stepOrtMs, latents: onGpu ? 'gpu' : 'cpu' };
+    const loopMs = performance.now() - loopStartedAt;
+    const frames = sampleToRgba(sample, shape);
+    return { frames, textMs, textOrtMs, stepMs, stepOrtMs, latents: onGpu ? 'gpu' : 'cpu', loopStartedAt, loopMs, previewMs };
   }
 }
 

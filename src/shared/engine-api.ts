@@ -98,6 +98,45 @@ export interface GenerateTimings {
   gpuPeakBytes: number | null;
   /** WebGPU: bytes in GPUBuffers still allocated when the job ended (weights, ORT's buffer cache); the soak test watches it. Null on WASM. */
   gpuLiveBytes: number | null;
+  /** Where the job's time outside ORT goes; the bench prints it (README, "Performance"). */
+  phases: JobPhases;
+}
+
+/**
+ * A job's own time, phase by phase, in ms. Sums are over the steps. What is
+ * not listed is inside ORT's session.run (textOrtMs, stepOrtMs).
+ */
+export interface JobPhases {
+  /** Wall clock (performance.timeOrigin + now) when the worker took the job and when it handed the result back: the page takes its own clock from these for the two message trips. */
+  startedAt: number;
+  endedAt: number;
+  /** Job start → the denoising loop's start: option checks, first checkpoint, text encoding, feeds. */
+  toLoopMs: number;
+  /** The whole denoising loop (noise, every step, checkpoint and preview). */
+  loopMs: number;
+  /** Each step's own time outside session.run: the [x; x] batch, feeds, guidance and Euler step, the clean estimate. */
+  stepOutsideOrtMs: number;
+  /** The checkpoint before each step: a yield to the event loop (a cancel gets in there) and the flags. */
+  checkpointMs: number;
+  /** Preview pixels (sampleToRgba), every `previewEvery` steps. */
+  previewMs: number;
+  /** Posting the step events (a preview is structured-cloned here). */
+  emitMs: number;
+  /** Loop end → the model-resolution frames and the yield after the loop. */
+  afterLoopMs: number;
+  /** RGBA → RGB, and SHA-256 of it (framesMs is both). */
+  rgbMs: number;
+  hashMs: number;
+  /** Choosing the codec and starting the MP4 output (encodeMs includes it, as the next three). */
+  encoderStartMs: number;
+  /** Making each big frame (the Lanczos upscale), summed. */
+  upscaleMs: number;
+  /** Handing frames to the encoder and waiting for it, summed (upscale not included). */
+  encoderAddMs: number;
+  /** The first frame's part of encoderAddMs: mediabunny configures the VideoEncoder on it. */
+  encoderFirstFrameMs: number;
+  /** Flushing the encoder and writing the MP4 (mediabunny's finalize). */
+  finalizeMs: number;
 }
 
 export interface GenerateResult {
