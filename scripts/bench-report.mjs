@@ -26,6 +26,8 @@ function table(head, rows) {
 export function printReport(results) {
   const { meta, configs: c, native: n } = results;
   const steps = meta.settings.steps;
+  /** The clip the pack's sampler replaces at the same adherence (bench.mjs); absent in older results. */
+  const ref = meta.settings.reference;
   const frames = meta.pack.frames;
   console.log(`\n## Zoetrope benchmark: ${meta.pack.id} ${meta.pack.version}, ${meta.browser}, ${meta.machine.cores} cores (${meta.machine.cpu}), ${meta.date}`);
   console.log(`load average ${meta.machine.loadAverage.start.map((/** @type {number} */ x) => x.toFixed(1)).join('/')} at the start; COOP ${meta.servedHeaders.coop}, COEP ${meta.servedHeaders.coep}\n`);
@@ -50,9 +52,15 @@ export function printReport(results) {
     ['decoding', ...cols.map(() => 'n/a (the pack has no decoder graph)')],
     ['samples to frames + hash', ...cols.map((k) => ms(c[k].framesMs))],
     [`upscale + MP4 encoding of ${frames} frames (fps, × real time)`, ...cols.map((k) => `${ms(c[k].encodeMs)} (${encodeFps(c[k]).toFixed(0)} fps, ${(encodeFps(c[k]) / meta.pack.fps).toFixed(1)}×)`)],
-    [`prompt to MP4, ${steps} steps, cold (first job after the page loads)`, ...cols.map((k) => ms(whole(c[k], c[k].coldMs)) + extra(c[k]))],
-    [`prompt to MP4, ${steps} steps, warm (median)`, ...cols.map((k) => ms(whole(c[k], c[k].warmMs)) + extra(c[k]))],
+    [`prompt to MP4, ${steps} steps (${meta.settings.sampler ?? 'rectified-flow-euler'}), cold (first job after the page loads)`, ...cols.map((k) => ms(whole(c[k], c[k].coldMs)) + extra(c[k]))],
+    [`prompt to MP4, ${steps} steps (${meta.settings.sampler ?? 'rectified-flow-euler'}), warm (median)`, ...cols.map((k) => ms(whole(c[k], c[k].warmMs)) + extra(c[k]))],
     [`… ratio to onnxruntime-node fp32, same threads, ${steps} steps (timed right after)`, ...cols.map((k) => ratio(whole(c[k], c[k].warmMs), steps * (c[k].native?.fp32 ?? NaN)))],
+    ...(ref && (ref.steps !== steps || ref.sampler !== meta.settings.sampler)
+      ? [
+          [`… ratio to the reference clip: onnxruntime-node fp32, same threads, ${ref.steps} Euler steps (the same adherence)`, ...cols.map((k) => ratio(whole(c[k], c[k].warmMs), ref.steps * (c[k].native?.fp32 ?? NaN)))],
+          [`… ratio to PyTorch eager's reference clip, ${torchThreads} threads, ${ref.steps} Euler steps (${ms(torch?.step_ms == null ? null : ref.steps * torch.step_ms)})`, ...cols.map((k) => ratio(whole(c[k], c[k].warmMs), ref.steps * (torch?.step_ms ?? NaN)))],
+        ]
+      : []),
     ['pipeline overhead (not inside ORT), share of warm', ...cols.map((k) => `${(c[k].overhead * 100).toFixed(1)}%`)],
     ['peak JS heap: page + workers (engine worker) / main thread (DevTools)', ...cols.map((k) => `${mb(c[k].peakJsHeap)} (${mb(c[k].peakWorkerJsHeap)}) / ${mb(c[k].memory.heap)}`)],
     ['GPU buffers: after load / peak in a job', ...cols.map((k) => (c[k].backend === 'webgpu' ? `${mb(c[k].gpuBytes)} / ${mb(c[k].gpuPeakBytes)}` : '—'))],

@@ -18,7 +18,12 @@
 //    this one. The two sides run interleaved, job by job, on two pages.
 //  - Native: scripts/bench-native.mjs (onnxruntime-node, fp32, PyTorch).
 // The app reports its own figures as "[zoetrope:timing]" console lines.
-// Usage: npm run bench [-- --model builtin|fixture --steps 0 --webgpu-steps 1 --runs 2 --port 4192 --no-webgpu --no-native --only wasm,webgpu --before-pack <dir>]
+// Usage: npm run bench [-- --model builtin|fixture --steps 0 --webgpu-steps 1 --runs 2 --port 4192 --no-webgpu --no-native --only wasm,webgpu --before-pack <dir> --reference-steps 20]
+// The reference clip: the work the pack's clip replaces at the same prompt
+// adherence (models/README.md, "Samplers, measured"): the built-in pack's
+// DPM-Solver++(2M) at its default steps scores as 20 Euler steps did, so the
+// report also divides the browser's clip by 20 Euler steps of onnxruntime-node
+// fp32 and of PyTorch eager, beside the same-steps ratios.
 
 import { chromium } from '@playwright/test';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -47,6 +52,7 @@ const manifest = JSON.parse(readFileSync(`${PACK.dir}/manifest.json`, 'utf8'));
 const STEPS = opt('steps', 0) || manifest.scheduler.defaultSteps;
 const WEBGPU_STEPS = opt('webgpu-steps', 1);
 const RUNS = opt('runs', 2);
+const REFERENCE_STEPS = opt('reference-steps', 20);
 const PORT = opt('port', 4192);
 const CORES = os.cpus().length;
 
@@ -287,9 +293,9 @@ results.meta = {
   machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: CORES, memoryGB: +(os.totalmem() / 1e9).toFixed(1), os: `${os.type()} ${os.release()}`, loadAverage: { start: loadStart, end: os.loadavg() } },
   browser: `Chromium ${chromiumVersion}`,
   versions: { node: process.version, onnxruntimeWeb: results.configs.wasm?.load?.runtime?.version ?? null, onnxruntimeNode: probe?.version ?? results.native?.ortNodeVersion ?? null, torch: results.native?.pytorch?.torch ?? null },
-  pack: { id: manifest.id, version: manifest.version, bytes: manifest.totalBytes, frames: manifest.video.frames, fps: manifest.video.fps, defaultSteps: manifest.scheduler.defaultSteps, variants: manifest.variants ?? null, before: BEFORE?.label ?? null },
+  pack: { id: manifest.id, version: manifest.version, bytes: manifest.totalBytes, frames: manifest.video.frames, fps: manifest.video.fps, defaultSteps: manifest.scheduler.defaultSteps, sampler: manifest.scheduler.kind, variants: manifest.variants ?? null, before: BEFORE?.label ?? null },
   servedHeaders: { coop: headers['cross-origin-opener-policy'] ?? null, coep: headers['cross-origin-embedder-policy'] ?? null },
-  settings: { steps: STEPS, webgpuSteps: WEBGPU_STEPS, warmRuns: RUNS },
+  settings: { steps: STEPS, webgpuSteps: WEBGPU_STEPS, warmRuns: RUNS, sampler: manifest.scheduler.kind, reference: { sampler: 'rectified-flow-euler', steps: REFERENCE_STEPS } },
 };
 mkdirSync('bench', { recursive: true });
 writeFileSync('bench/results.json', `${JSON.stringify(results, null, 1)}\n`);
