@@ -85,10 +85,10 @@ def export(te, dn, cfg, out, opset=17):
 
 
 TRAJECTORY_STEPS = 3  # the first step with a multistep term (DPM-Solver++(2M)) is step 2
-# onnxruntime's WASM build against PyTorch over those 3 steps: about 6e-7 on the fp32 fixture, and on the
-# int8 built-in pack (weight-only int8 MatMuls, whose activations onnxruntime rounds differently) about
-# 3e-4. A sign error in the multistep term moves step 2 by 2e-3 on the fixture, so each tolerance is tight.
-TRAJECTORY_TOLERANCE = {"fp32": 1e-4, "int8": 1e-3}
+# onnxruntime's WASM build against PyTorch over those 3 steps, measured: 6e-7 on the fp32 fixture and
+# 1.6e-6 on the int8 built-in pack (its golden vectors come from the same int8 grid). A sign error in the
+# multistep term moves step 2 by 2e-3 even on the fixture, so 1e-4 catches it with room for rounding.
+TRAJECTORY_TOLERANCE = 1e-4
 
 
 def write_golden(te, dn, cfg, tok, out, steps, guidance, shift, sampler="euler", variants=None, seed=1234,
@@ -99,7 +99,7 @@ def write_golden(te, dn, cfg, tok, out, steps, guidance, shift, sampler="euler",
     shape = (cfg.channels, cfg.frames, cfg.height, cfg.width)
     noise = mulberry32_gaussian(seed, int(np.prod(shape)))
     ts = timesteps(steps, shift)
-    corr = step_corrections(ts, sampler)
+    corr = step_corrections(steps, shift, sampler)
     with torch.no_grad():
         states, mask = te(ids)
         x = torch.from_numpy(noise).reshape(1, *shape)
@@ -226,7 +226,7 @@ def main():
         json.dump(model, f, indent=1)
     write_golden(te, dn, cfg, tok, args.out, steps=steps, guidance=args.guidance, shift=args.shift,
                  sampler=args.sampler, variants=golden_variants,
-                 trajectory_tolerance=TRAJECTORY_TOLERANCE["int8" if args.int8 else "fp32"])
+                 trajectory_tolerance=TRAJECTORY_TOLERANCE)
     names = ("text_encoder.onnx", "denoiser.onnx") + (("denoiser.wasm.onnx",) if variants else ())
     sizes = {n: os.path.getsize(os.path.join(args.out, n)) for n in names}
     print(f"exported {args.id} to {args.out}: {sizes}")

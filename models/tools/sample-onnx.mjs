@@ -67,7 +67,8 @@ function noise(seed) {
 }
 const ts = Array.from({ length: steps + 1 }, (_, i) => { const s = 1 - i / steps; return shift * s / (1 + (shift - 1) * s); });
 const lambda = (t) => Math.log((1 - t) / t);
-// DPM-Solver++(2M) in data prediction: the Euler step plus c_i (x0_i - x0_{i-1}); first order at both ends.
+// workers/scheduler.ts stepCorrections: DPM-Solver++(2M) in data prediction is the Euler step plus
+// c_i (x0_i - x0_{i-1}); first order at steps 0, 1 and the last.
 const corr = ts.slice(0, steps).map((t, i) => {
   if (!kind.includes('2m') || i === 0 || i === steps - 1) return 0;
   const h = lambda(ts[i + 1]) - lambda(t), hPrev = lambda(t) - lambda(ts[i - 1]);
@@ -87,7 +88,7 @@ for (const [k, item] of items.entries()) {
   const text = await te.run({ input_ids: new ort.Tensor('int64', ids, [2, L]) });
   const x = noise(item.seed);
   const both = new Float32Array(2 * n);
-  const x0 = new Float32Array(n), x0Prev = new Float32Array(n);
+  const x0 = new Float32Array(n);
   for (let i = 0; i < steps; i++) {
     both.set(x); both.set(x, n);
     const s0 = performance.now();
@@ -98,12 +99,15 @@ for (const [k, item] of items.entries()) {
     });
     denoiseMs += performance.now() - s0;
     const v = r.velocity.data, dt = ts[i + 1] - ts[i];
-    const t = ts[i], c = corr[i];
+    // workers/scheduler.ts guidedStep, float32 operation by operation as the browser (and its WGSL kernel) does.
+    const f = Math.fround, g32 = f(guidance), t32 = f(ts[i]), dt32 = f(dt), c32 = f(corr[i]);
     for (let j = 0; j < n; j++) {
-      const g = v[n + j] + guidance * (v[j] - v[n + j]);
-      x0Prev[j] = x0[j];
-      x0[j] = x[j] - t * g;
-      x[j] += dt * g + c * (x0[j] - x0Prev[j]);
+      const vu = v[n + j];
+      const g = f(vu + f(g32 * f(v[j] - vu)));
+      const x0j = f(x[j] - f(t32 * g));
+      const next = f(x[j] + f(dt32 * g));
+      x[j] = c32 === 0 ? next : f(next + f(c32 * f(x0j - x0[j])));
+      x0[j] = x0j;
     }
   }
   // [C, T, H, W] in [-1, 1] -> uint8 [T, H, W, C]

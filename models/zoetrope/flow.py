@@ -36,15 +36,15 @@ def mulberry32_gaussian(seed: int, n: int) -> np.ndarray:
     return z[:n].astype(np.float32)
 
 
-def timesteps(steps: int, shift: float = 1.0) -> np.ndarray:
+def timesteps(steps: int, shift: float = 1.0, dtype=np.float32) -> np.ndarray:
     s = 1.0 - np.arange(steps + 1, dtype=np.float64) / steps
-    return (shift * s / (1.0 + (shift - 1.0) * s)).astype(np.float32)
+    return (shift * s / (1.0 + (shift - 1.0) * s)).astype(dtype)
 
 
 SAMPLERS = ("euler", "dpmpp-2m")
 
 
-def step_corrections(ts: np.ndarray, sampler: str = "euler") -> np.ndarray:
+def step_corrections(steps: int, shift: float = 1.0, sampler: str = "euler") -> np.ndarray:
     """Per step i (t_i -> t_{i+1}), the weight c_i of the multistep term c_i * (x0_i - x0_{i-1}).
 
     Every sampler here is the Euler step x + (t_{i+1} - t_i) v, which on this linear path is exactly DDIM,
@@ -53,15 +53,15 @@ def step_corrections(ts: np.ndarray, sampler: str = "euler") -> np.ndarray:
     part is c_i = alpha_{i+1} (1 - e^{-h_i}) / (2 r_i), h_i = lambda_{i+1} - lambda_i, r_i = h_{i-1} / h_i.
     It is first order where it cannot be second order: at step 0 (no x0 before), at step 1 (the step before
     starts at t = 1, lambda = -inf, so r is infinite) and at the last step (t = 0, lambda = +inf; the usual
-    "lower order final", which lands on x0 itself). Computed in float64; the browser computes the same.
+    "lower order final", which lands on x0 itself). Computed in float64 from float64 timesteps, as the
+    browser computes them (workers/scheduler.ts), not from the float32 ones the denoiser is fed.
     """
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler: expected one of {SAMPLERS}, got {sampler!r}")
-    steps = len(ts) - 1
     c = np.zeros(steps, np.float64)
     if sampler == "euler":
         return c
-    t = np.asarray(ts, np.float64)
+    t = timesteps(steps, shift, np.float64)
     with np.errstate(divide="ignore"):
         lam = np.log(1.0 - t) - np.log(t)
     for i in range(1, steps - 1):
@@ -127,7 +127,7 @@ def sample(text_encoder, denoiser, ids_cond, ids_uncond, noise, steps: int, guid
     states, mask = text_encoder(torch.cat([ids_cond, ids_uncond]))
     x = noise.clone()
     ts = timesteps(steps, shift)
-    corr = step_corrections(ts, sampler)
+    corr = step_corrections(steps, shift, sampler)
     x0_prev = torch.zeros_like(x)
     for i in range(steps):
         t = torch.full((2 * b,), float(ts[i]), device=noise.device)
