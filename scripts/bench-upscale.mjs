@@ -16,9 +16,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** @template {number | string} T @param {string} name @param {T} fallback @returns {T} */
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : typeof fallback === 'number' ? Number(process.argv[i + 1]) : process.argv[i + 1];
+  return /** @type {T} */ (i < 0 ? fallback : typeof fallback === 'number' ? Number(process.argv[i + 1]) : process.argv[i + 1]);
 };
 const variant = arg('variant', '');
 const rounds = arg('rounds', 15);
@@ -27,6 +28,7 @@ const outSize = arg('out', 256);
 const frames = arg('frames', 16);
 
 const dir = join(tmpdir(), `zoetrope-bench-upscale-${process.pid}`);
+/** @type {[string, string?][]} */
 const sources = [['workers/frames.ts'], ['workers/upscale.ts'], ['tests/unit/upscale-reference.ts']];
 if (variant) sources.push(['workers/variant.ts', variant]);
 for (const [file, from = join(root, file)] of sources) {
@@ -37,6 +39,7 @@ for (const [file, from = join(root, file)] of sources) {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, js);
 }
+/** @param {string} file */
 const load = (file) => import(pathToFileURL(join(dir, file)).href);
 const { resizeFrames } = await load('workers/upscale.mjs');
 const { referenceResizeFrames } = await load('tests/unit/upscale-reference.mjs');
@@ -65,7 +68,7 @@ const input = { rgba, frames, width: size, height: size };
 const b = referenceResizeFrames(input, outSize, outSize).rgba;
 for (const [name, fn] of contestants) {
   const a = fn(input, outSize, outSize).rgba;
-  if (!(a.length === b.length && a.every((v, i) => v === b[i]))) throw new Error(`${name} and the reference differ`);
+  if (!(a.length === b.length && a.every((/** @type {number} */ v, /** @type {number} */ i) => v === b[i]))) throw new Error(`${name} and the reference differ`);
 }
 
 const times = Object.fromEntries(contestants.map(([name]) => [name, []]));
@@ -76,7 +79,8 @@ for (let r = 0; r < rounds; r++) {
     times[name].push(performance.now() - t);
   }
 }
-const median = (xs) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
+/** @param {number[]} xs */
+const median = (xs) => /** @type {number} */ ([...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]);
 const ref = median(times.reference.slice(2));
 console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}; ${frames} frames ${size}x${size} -> ${outSize}x${outSize}, ${rounds} rounds (median of all but the first 2); bytes identical to the reference`);
 for (const [name] of contestants) {
