@@ -26,6 +26,8 @@ export interface FrameSource {
   frames: number;
   /** RGBA pixels of frame i; called once per frame, in order (a promise where another thread may make it). */
   frame(i: number): Uint8ClampedArray | Promise<Uint8ClampedArray>;
+  /** Frames another thread made (the upscale helper), for the timings. */
+  helped?: () => number;
 }
 
 /** A source over frames that are already all in memory. */

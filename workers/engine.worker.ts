@@ -15,7 +15,7 @@ import { validateGenerateOptions, type GenerateOptions } from '../src/shared/opt
 import type { EngineProgress } from '../src/shared/progress';
 import { sha256Hex } from '../src/lib/sha256';
 import { chooseBackend, wasmThreadCount } from './backend-choice';
-import { CODEC_PREFERENCE, encodeMp4, framesInMemory } from './encode-mp4';
+import { CODEC_PREFERENCE, encodeMp4, framesInMemory, type FrameSource } from './encode-mp4';
 import { validateTuning } from '../src/shared/engine-tuning';
 import { chooseGraphs, graphFiles, type GraphChoice } from '../src/shared/graph-variants';
 import { rgbaToRgb } from './frames';
@@ -202,7 +202,7 @@ const engine: EngineApi = {
       // Streamed: frame i is upscaled while the encoder works on frame i-1, and only one big frame is held
       // (with the helper, its odd frames too, as they arrive); the helper stops if the job does.
       const upscaling = new AbortController();
-      const big = split
+      const big: FrameSource = split
         ? splitFrameStream(out.frames, size.width, size.height, upscaling.signal, yieldToEvents)
         : info.tuning.streamEncode
           ? resizedFrameStream(out.frames, size.width, size.height)
@@ -268,6 +268,7 @@ const engine: EngineApi = {
             hashMs: framesMs - rgbMs,
             encoderStartMs: video.timing.startMs,
             upscaleMs: video.timing.frameMs,
+            upscaleHelperFrames: big.helped?.() ?? 0,
             encoderAddMs: video.timing.addMs,
             encoderFirstFrameMs: video.timing.firstAddMs,
             finalizeMs: video.timing.finalizeMs,

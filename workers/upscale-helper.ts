@@ -74,6 +74,7 @@ export function splitFrameStream(input: RgbaFrames, width: number, height: numbe
     return out;
   };
   const delivered = new Map<number, Uint8ClampedArray>();
+  let helped = 0;
   const worker = start();
   const job = nextJob++;
   if (worker) {
@@ -96,7 +97,9 @@ export function splitFrameStream(input: RgbaFrames, width: number, height: numbe
       const done = delivered.get(i);
       delivered.delete(i);
       if (i === input.frames - 1) waiting.delete(job);
+      if (done) helped++;
       return done ?? local(i);
     },
+    helped: () => helped,
   };
 }
