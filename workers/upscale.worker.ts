@@ -2,12 +2,12 @@
 // a finished clip (workers/upscale-helper.ts) and it upscales them with the
 // same kernel (workers/upscale.ts, so the same bytes), posting each frame
 // back as soon as it is done, its pixels transferred, not copied. It keeps
-// no state but the last plan, so a job that is dropped costs nothing; a
+// no state but the last plan (upscalePlan's), so a job that is dropped costs nothing; a
 // cancelled one is stopped by terminating this worker.
 
 /// <reference lib="webworker" />
 import type { RgbaFrames } from './frames';
-import { upscaleFrame, upscalePlan, type UpscalePlan } from './upscale';
+import { upscaleFrame, upscalePlan } from './upscale';
 
 export interface UpscaleJob {
   job: number;
@@ -21,14 +21,10 @@ export interface UpscaleJob {
 export type UpscaleReply = { job: number; frame: number; rgba: Uint8ClampedArray } | { job: number; error: string };
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-let plan: UpscalePlan | null = null;
-
 scope.onmessage = (event: MessageEvent<UpscaleJob>) => {
   const { job, input, width, height, frames } = event.data;
   try {
-    if (!plan || plan.srcWidth !== input.width || plan.srcHeight !== input.height || plan.width !== width || plan.height !== height) {
-      plan = upscalePlan(input.width, input.height, width, height);
-    }
+    const plan = upscalePlan(input.width, input.height, width, height);
     const size = input.width * input.height * 4;
     for (const i of frames) {
       const rgba = new Uint8ClampedArray(width * height * 4);
