@@ -39,7 +39,8 @@ export function overheadOf(g) {
   };
   const total = g.pageMs - ort;
   // encoderFirstFrame is part of encoderAdd, so it stays out of the sum.
-  return { ...rows, unaccounted: total - sum(Object.values(rows)), encoderFirstFrame: p.encoderFirstFrameMs ?? NaN, total, pageMs: g.pageMs };
+  // upscaleHelperFrames is a count of frames, not ms.
+  return { ...rows, unaccounted: total - sum(Object.values(rows)), encoderFirstFrame: p.encoderFirstFrameMs ?? NaN, upscaleHelperFrames: p.upscaleHelperFrames ?? NaN, total, pageMs: g.pageMs };
 }
 
 /** @type {[string, string][]} */
@@ -57,6 +58,7 @@ const LABELS = [
   ['hash', '… SHA-256 of the frames'],
   ['encoderStart', '… codec choice + MP4 output start'],
   ['upscale', '… Lanczos upscale, summed'],
+  ['upscaleHelperFrames', '… … frames the helper worker upscaled in time (a count)'],
   ['encoderAdd', '… frames into the encoder, summed'],
   ['encoderFirstFrame', '… … of which the first frame (the encoder configured)'],
   ['finalize', '… encoder flush + MP4 finalize'],
@@ -89,6 +91,7 @@ export function overheadRows(configs, cols) {
     ...cols.map((k) => {
       const b = configs[k]?.overheadBreakdown;
       if (!b) return '—';
+      if (key === 'upscaleHelperFrames') return Number.isFinite(b[key]) ? String(b[key]) : '—';
       return key === 'total' ? `${f(b.total)} (${((100 * b.total) / b.pageMs).toFixed(1)}%)` : f(b[key]);
     }),
   ]);

@@ -67,6 +67,7 @@ const ALL_CONFIGS = [
   { name: 'wasm-1t', backend: 'wasm', query: '&threads=1', steps: STEPS, runs: RUNS, label: 'WASM, 1 thread' },
   { name: 'wasm-asyncify', backend: 'wasm', query: '&wasmRuntime=asyncify', steps: STEPS, runs: RUNS, label: `WASM on the Asyncify build, ${CORES} threads (before)`, base: 'wasm' },
   { name: 'wasm-batch-encode', backend: 'wasm', query: '&streamEncode=0', steps: 2, runs: RUNS, label: 'WASM, frames upscaled before encoding (before)', base: 'wasm' },
+  { name: 'wasm-one-upscaler', backend: 'wasm', query: '&upscaleWorker=0', steps: STEPS, runs: RUNS, label: 'WASM, frames upscaled by the engine worker alone (before)', base: 'wasm' },
   ...(manifest.variants?.wasm
     ? [{ name: 'wasm-default-graph', backend: /** @type {const} */ ('wasm'), query: '&backendGraphs=0', steps: STEPS, runs: RUNS, label: `WASM on the pack's default graph, not its WASM variant (before)`, base: 'wasm' }]
     : []),

@@ -24,8 +24,10 @@ export interface FrameSource {
   width: number;
   height: number;
   frames: number;
-  /** RGBA pixels of frame i; called once per frame, in order. */
-  frame(i: number): Uint8ClampedArray;
+  /** RGBA pixels of frame i; called once per frame, in order (a promise where another thread may make it). */
+  frame(i: number): Uint8ClampedArray | Promise<Uint8ClampedArray>;
+  /** Frames another thread made (the upscale helper), for the timings. */
+  helped?: () => number;
 }
 
 /** A source over frames that are already all in memory. */
@@ -82,7 +84,7 @@ export async function encodeMp4(
     for (let i = 0; i < frames.frames; i++) {
       checkpoint();
       lap();
-      const data = frames.frame(i);
+      const data = await frames.frame(i);
       timing.frameMs += lap();
       const sample = new VideoSample(data, {
         format: 'RGBA',

@@ -15,7 +15,7 @@ import { validateGenerateOptions, type GenerateOptions } from '../src/shared/opt
 import type { EngineProgress } from '../src/shared/progress';
 import { sha256Hex } from '../src/lib/sha256';
 import { chooseBackend, wasmThreadCount } from './backend-choice';
-import { CODEC_PREFERENCE, encodeMp4, framesInMemory } from './encode-mp4';
+import { CODEC_PREFERENCE, encodeMp4, framesInMemory, type FrameSource } from './encode-mp4';
 import { validateTuning } from '../src/shared/engine-tuning';
 import { chooseGraphs, graphFiles, type GraphChoice } from '../src/shared/graph-variants';
 import { rgbaToRgb } from './frames';
@@ -27,6 +27,7 @@ import { createPromptTokenizer } from './tokenize';
 import { wordLevelVocabulary } from '../src/shared/prompt-words';
 import { GENERATOR, provenanceTags, type Provenance } from '../src/shared/provenance';
 import { outputSize, resizedFrameStream, resizeFrames } from './upscale';
+import { splitFrameStream, warmUpscaleHelper } from './upscale-helper';
 
 installErrorTransfer();
 
@@ -164,6 +165,8 @@ const engine: EngineApi = {
     const started = performance.now();
     const startedAt = performance.timeOrigin + started;
     resetGpuPeak();
+    const split = info.tuning.streamEncode && info.tuning.upscaleWorker;
+    if (split) warmUpscaleHelper();
     const emit = (event: EngineProgress) => onProgress(event);
     let checkpointMs = 0;
     let emitMs = 0;
@@ -196,10 +199,14 @@ const engine: EngineApi = {
       const framesMs = performance.now() - framesStarted;
       const encodeStarted = performance.now();
       const size = outputSize(out.frames.width, out.frames.height, options.outputShortSide);
-      // Streamed: frame i is upscaled while the encoder works on frame i-1, and only one big frame is held.
-      const big = info.tuning.streamEncode
-        ? resizedFrameStream(out.frames, size.width, size.height)
-        : framesInMemory(resizeFrames(out.frames, size.width, size.height));
+      // Streamed: frame i is upscaled while the encoder works on frame i-1, and only one big frame is held
+      // (with the helper, its odd frames too, as they arrive); the helper stops if the job does.
+      const upscaling = new AbortController();
+      const big: FrameSource = split
+        ? splitFrameStream(out.frames, size.width, size.height, upscaling.signal, yieldToEvents)
+        : info.tuning.streamEncode
+          ? resizedFrameStream(out.frames, size.width, size.height)
+          : framesInMemory(resizeFrames(out.frames, size.width, size.height));
       const fps = pipeline.manifest.video.fps;
       emit({ kind: 'encoding', frame: 0, frames: big.frames });
       const codecs = options.videoCodec === 'auto' ? CODEC_PREFERENCE : [options.videoCodec];
@@ -219,7 +226,7 @@ const engine: EngineApi = {
       // Encoding awaits the encoder between frames, so a cancel message gets in; it is honoured before the next frame.
       const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs, tags, () => {
         if (job.cancelled) throw abortError();
-      });
+      }).finally(() => upscaling.abort());
       const encodeMs = performance.now() - encodeStarted;
       emit({ kind: 'done' });
       const result: GenerateResult = {
@@ -261,6 +268,7 @@ const engine: EngineApi = {
             hashMs: framesMs - rgbMs,
             encoderStartMs: video.timing.startMs,
             upscaleMs: video.timing.frameMs,
+            upscaleHelperFrames: big.helped?.() ?? 0,
             encoderAddMs: video.timing.addMs,
             encoderFirstFrameMs: video.timing.firstAddMs,
             finalizeMs: video.timing.finalizeMs,

@@ -21,7 +21,7 @@ export interface PageSettings {
   backendFromUrl: boolean;
   /** ?codec=vp9 forces the VP9 path (also how the tests exercise the fallback). */
   codec: CodecPreference;
-  /** ?threads=, ?wasmRuntime=, ?gpuLatents=, ?streamEncode=, ?backendGraphs= (the defaults are the fastest measured). */
+  /** ?threads=, ?wasmRuntime=, ?gpuLatents=, ?streamEncode=, ?upscaleWorker=, ?backendGraphs= (the defaults are the fastest measured). */
   tuning: EngineTuning;
   /** A bad tuning parameter: the page says so and uses the defaults. */
   tuningError: ZoetropeError | null;

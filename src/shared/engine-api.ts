@@ -129,8 +129,10 @@ export interface JobPhases {
   hashMs: number;
   /** Choosing the codec and starting the MP4 output (encodeMs includes it, as the next three). */
   encoderStartMs: number;
-  /** Making each big frame (the Lanczos upscale), summed. */
+  /** Making each big frame (the Lanczos upscale), summed: with the helper worker, the engine's own frames and the look for the helper's. */
   upscaleMs: number;
+  /** Frames the helper worker upscaled in time (workers/upscale-helper.ts); 0 without it. Optional: older results lack it. */
+  upscaleHelperFrames?: number;
   /** Handing frames to the encoder and waiting for it, summed (upscale not included). */
   encoderAddMs: number;
   /** The first frame's part of encoderAddMs: mediabunny configures the VideoEncoder on it. */

@@ -1,11 +1,12 @@
 // Owns the engine's tuning knobs: how many WASM threads, which build of
 // onnxruntime-web's WASM runtime, whether the latents stay on the GPU between
-// steps, whether frames stream into the encoder, and whether a backend runs
+// steps, whether frames stream into the encoder (and are upscaled on two
+// threads while they do), and whether a backend runs
 // the pack's graph variant for it (src/shared/graph-variants.ts). The defaults are the
 // fastest measured (README, "Performance"); `npm run bench` flips each one to
 // measure the optimisation it stands for, before and after, in the same run.
 // A page address may set them (?threads=1, ?wasmRuntime=asyncify,
-// ?gpuLatents=0, ?streamEncode=0, ?backendGraphs=0); values are validated
+// ?gpuLatents=0, ?streamEncode=0, ?upscaleWorker=0, ?backendGraphs=0); values are validated
 // here, naming the field.
 
 import { fieldError } from './errors';
@@ -27,13 +28,15 @@ export interface EngineTuning {
   gpuLatents: boolean;
   /** Upscale and encode frame by frame, instead of upscaling every frame first. */
   streamEncode: boolean;
+  /** With streamEncode: a second worker upscales half the frames (workers/upscale-helper.ts). */
+  upscaleWorker: boolean;
   /** Run the pack's graph variant for the backend where it has one (the built-in pack: dynamic int8 on WASM). */
   backendGraphs: boolean;
 }
 
-export const DEFAULT_TUNING: EngineTuning = { threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true, backendGraphs: true };
+export const DEFAULT_TUNING: EngineTuning = { threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true, upscaleWorker: true, backendGraphs: true };
 
-const FLAGS = ['gpuLatents', 'streamEncode', 'backendGraphs'] as const;
+const FLAGS = ['gpuLatents', 'streamEncode', 'upscaleWorker', 'backendGraphs'] as const;
 
 export const MAX_THREADS = 16;
 
@@ -50,7 +53,7 @@ export function validateTuning(value: unknown): EngineTuning {
   if (typeof wasmRuntime !== 'string' || !(WASM_RUNTIMES as readonly string[]).includes(wasmRuntime)) {
     throw fieldError('OptionsError', 'wasmRuntime', '"plain" or "asyncify"', wasmRuntime);
   }
-  const flags: Record<(typeof FLAGS)[number], boolean> = { gpuLatents: true, streamEncode: true, backendGraphs: true };
+  const flags: Record<(typeof FLAGS)[number], boolean> = { gpuLatents: true, streamEncode: true, upscaleWorker: true, backendGraphs: true };
   for (const name of FLAGS) {
     const v = o[name] ?? DEFAULT_TUNING[name];
     if (typeof v !== 'boolean') throw fieldError('OptionsError', name, 'true or false', v);

@@ -1,14 +1,16 @@
 // The engine tuning a page address carries (src/shared/engine-tuning.ts),
 // on the TEST FIXTURE pack: the page is cross-origin isolated (COOP/COEP),
 // so WASM gets threads unless ?threads=1; the "before" settings that
-// `npm run bench` measures (Asyncify build, batch encoding) still give the
-// same frames; a bad value is named on the page and the defaults are used.
+// `npm run bench` measures (Asyncify build, batch encoding, the upscale on
+// one thread) still give the same frames, and the same decoded MP4 (the
+// upscaled frames made by the helper worker or not); a bad value is named on
+// the page and the defaults are used.
 import { expect, test } from '@playwright/test';
 import { appUrl, expectValidFixtureVideo, generate, logConsole, waitReady } from './helpers';
 
 const PROMPT = 'a red ball bouncing on green grass';
 
-test('threads, runtime build and streamed encoding from the address; the same frames either way', async ({ page }) => {
+test('threads, runtime build, streamed encoding and the upscale helper from the address; the same frames either way', async ({ page }) => {
   logConsole(page);
   await page.goto(appUrl('wasm'));
   expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
@@ -24,6 +26,13 @@ test('threads, runtime build and streamed encoding from the address; the same fr
   const before = await generate(page, { prompt: PROMPT, seed: 7, steps: 3 });
   expectValidFixtureVideo(before);
   expect(before.framesSha256).toBe(plain.framesSha256);
+  expect(before.decodedSha256).toBe(plain.decodedSha256);
+
+  await page.goto(`${appUrl('wasm')}&upscaleWorker=0`);
+  await waitReady(page);
+  const oneUpscaler = await generate(page, { prompt: PROMPT, seed: 7, steps: 3 });
+  expect(oneUpscaler.framesSha256).toBe(plain.framesSha256);
+  expect(oneUpscaler.decodedSha256).toBe(plain.decodedSha256);
 });
 
 test('a bad tuning parameter is named, and the defaults are used', async ({ page }) => {

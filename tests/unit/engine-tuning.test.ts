@@ -6,15 +6,16 @@ import { DEFAULT_TUNING, tuningFromParams, validateTuning } from '../../src/shar
 describe('engine tuning', () => {
   it('defaults to the fastest measured settings', () => {
     expect(validateTuning(undefined)).toEqual(DEFAULT_TUNING);
-    expect(DEFAULT_TUNING).toEqual({ threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true, backendGraphs: true });
+    expect(DEFAULT_TUNING).toEqual({ threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true, upscaleWorker: true, backendGraphs: true });
   });
 
   it('reads the page address', () => {
-    expect(tuningFromParams(new URLSearchParams('threads=1&wasmRuntime=asyncify&gpuLatents=0&streamEncode=false&backendGraphs=0'))).toEqual({
+    expect(tuningFromParams(new URLSearchParams('threads=1&wasmRuntime=asyncify&gpuLatents=0&streamEncode=false&upscaleWorker=0&backendGraphs=0'))).toEqual({
       threads: 1,
       wasmRuntime: 'asyncify',
       gpuLatents: false,
       streamEncode: false,
+      upscaleWorker: false,
       backendGraphs: false,
     });
     expect(tuningFromParams(new URLSearchParams('backend=wasm'))).toEqual(DEFAULT_TUNING);
@@ -27,6 +28,7 @@ describe('engine tuning', () => {
     ['wasmRuntime=jsep', 'wasmRuntime'],
     ['gpuLatents=maybe', 'gpuLatents'],
     ['streamEncode=2', 'streamEncode'],
+    ['upscaleWorker=yes', 'upscaleWorker'],
     ['backendGraphs=off', 'backendGraphs'],
   ])('rejects %s, naming the field', (query, field) => {
     expect(() => tuningFromParams(new URLSearchParams(query))).toThrow(new RegExp(`^${field}: expected`));
