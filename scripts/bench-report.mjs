@@ -96,6 +96,8 @@ export function printReport(results) {
   pair('wasm-before-pack', before, (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
   pair('wasm-before-pack', before, (r) => r.sessionMs, 'session creation');
   pair('wasm-batch-encode', 'frames streamed into the encoder', (r) => r.encodeMs, 'upscale + encode');
+  pair('wasm-one-upscaler', 'a second worker upscales every other frame', (r) => r.encodeMs, 'upscale + encode');
+  pair('wasm-one-upscaler', 'a second worker upscales every other frame', (r) => r.overhead * r.warmMs, 'pipeline overhead');
   table(['optimisation', 'what', 'before', 'after', 'before / after', 'the same, load-normalised'], opt);
   const same = (/** @type {string} */ k) => c[k]?.pairedBase && c[k].framesSha256.every((/** @type {string} */ h) => c[k].pairedBase.framesSha256.includes(h));
   console.log('\n"—" for page + workers: measureUserAgentSpecificMemory did not answer within 5 s (seen on WebGPU pages, and at times while ORT\'s WASM thread pool blocks in Atomics.wait).');
