@@ -93,7 +93,8 @@ export function printReport(results) {
   pair('wasm-default-graph', 'WASM graph variant (dynamic int8) instead of the default graph', (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
   const before = `${meta.pack.id}@${meta.pack.version} instead of ${meta.pack.before ?? 'the older pack'}`;
   pair('wasm-before-pack', before, (r) => r.stepMs, 'denoising step');
-  pair('wasm-before-pack', before, (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
+  const beforeSteps = c['wasm-before-pack']?.steps;
+  pair('wasm-before-pack', before, (r) => r.warmMs, beforeSteps && beforeSteps !== steps ? `prompt to MP4 at each pack's default steps (${beforeSteps} → ${steps}), warm` : `prompt to MP4, ${steps} steps, warm`);
   pair('wasm-before-pack', before, (r) => r.sessionMs, 'session creation');
   pair('wasm-batch-encode', 'frames streamed into the encoder', (r) => r.encodeMs, 'upscale + encode');
   pair('wasm-one-upscaler', 'a second worker upscales every other frame', (r) => r.encodeMs, 'upscale + encode');

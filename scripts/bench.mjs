@@ -91,7 +91,10 @@ const probe = NATIVE ? await nativeProbe({ dir: PACK.dir, manifest, variants: py
 const beforeArg = args.includes('--before-pack') ? args[args.indexOf('--before-pack') + 1] : null;
 const BEFORE = beforeArg ? renamedPack(beforeArg, 'before') : null;
 if (BEFORE && (!only || only.includes('wasm-before-pack'))) {
-  CONFIGS.push({ name: 'wasm-before-pack', backend: 'wasm', query: '', steps: STEPS, runs: RUNS, label: `WASM, ${BEFORE.label} (before)`, base: 'wasm', model: `/models/${BEFORE.id}/manifest.json` });
+  // An older pack runs at its own default steps (unless --steps says otherwise): with another sampler,
+  // its defaults are the other side of the comparison (0.2.1: 20 Euler steps; 0.2.2: 12 DPM-Solver++(2M)).
+  const beforeSteps = opt('steps', 0) || BEFORE.defaultSteps;
+  CONFIGS.push({ name: 'wasm-before-pack', backend: 'wasm', query: '', steps: beforeSteps, runs: RUNS, label: `WASM, ${BEFORE.label}, ${beforeSteps} steps ${BEFORE.sampler} (before)`, base: 'wasm', model: `/models/${BEFORE.id}/manifest.json` });
 }
 process.env['ZOETROPE_EXTRA_PACKS'] = ['tests/fixtures/fixture-pack', BEFORE?.dir].filter(Boolean).join(',');
 await build({ logLevel: 'warn' });
@@ -130,7 +133,7 @@ function renamedPack(src, suffix) {
   cpSync(join(src, 'shards'), join(dir, 'shards'), { recursive: true });
   const id = `${m.id}-${suffix}`;
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, id, name: `${m.name} (${suffix})` }, null, 1));
-  return { dir, id, label: `${m.id}@${m.version}` };
+  return { dir, id, label: `${m.id}@${m.version}`, defaultSteps: m.scheduler.defaultSteps, sampler: m.scheduler.kind };
 }
 
 /**
@@ -193,7 +196,9 @@ try {
     // both sides see the same load: on a shared machine a load that drifts over minutes would
     // otherwise decide the ratio. Main configurations run alone, so their memory is theirs.
     const base = CONFIGS.find((c) => c.name === config.base);
-    const group = base ? [{ ...base, steps: config.steps, runs: config.runs }, config] : [config];
+    // The base takes the "before" side's steps (a tuning switch compares like with like), except
+    // against an older pack, where each side runs its own pack's default steps.
+    const group = base ? [{ ...base, steps: config.model ? base.steps : config.steps, runs: config.runs }, config] : [config];
     /** @type {import('@playwright/test').Page[]} */
     const pages = [];
     for (let i = 0; i < group.length; i++) pages.push(await open());
