@@ -217,7 +217,7 @@ try {
       }
       for (let run = 0; run <= config.runs; run++) {
         for (const [i, page] of pages.entries()) {
-          records[i]?.runs.push(await generate(page, config.steps, 1000 + run));
+          records[i]?.runs.push(await generate(page, group[i]?.steps ?? config.steps, 1000 + run));
           records[i]?.jsHeap.push(await jsMemory(page));
         }
       }
