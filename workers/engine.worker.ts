@@ -151,6 +151,9 @@ const engine: EngineApi = {
       promptVocabulary: wordLevelVocabulary(tokenizerJson, manifest.tokenizer.maxLength),
     };
     loaded = { pipeline: new Pipeline(manifest, tokenizer, textEncoder, denoiser, tuning.gpuLatents), info, key };
+    // The upscale helper's script is fetched now, with the model, not during the first job: a
+    // generation makes no request at all (privacy.spec.ts), not even a same-origin one.
+    if (tuning.streamEncode && tuning.upscaleWorker) warmUpscaleHelper();
     return info;
   },
 
@@ -166,7 +169,7 @@ const engine: EngineApi = {
     const startedAt = performance.timeOrigin + started;
     resetGpuPeak();
     const split = info.tuning.streamEncode && info.tuning.upscaleWorker;
-    if (split) warmUpscaleHelper();
+    if (split) warmUpscaleHelper(); // a no-op unless a cancel stopped the helper
     const emit = (event: EngineProgress) => onProgress(event);
     let checkpointMs = 0;
     let emitMs = 0;
