@@ -50,6 +50,7 @@ export function imposeKnown(sample: Float32Array, known: KnownRegion, noise: Flo
 export interface DenoiseHooks {
   /** Throws AbortError when the job was cancelled; awaited before every step. */
   checkpoint(): Promise<void>;
+  /** `preview` is the loop's own buffer, overwritten at the next preview: read it during the call. */
   onStep(step: number, steps: number, stepMs: number, preview: Float32Array | null): void;
 }
 
@@ -133,12 +134,14 @@ export async function denoise(request: DenoiseRequest, stepper: Stepper | Veloci
     await steps.start(initial);
     const ts = timesteps(request.steps, request.shift);
     const corrections = stepCorrections(ts, request.scheduler);
+    // One buffer for every preview of the job (hooks.onStep reads it during the call), not a new 0.8 MB each time.
+    const previewBuffer = request.previewEvery > 0 ? new Float32Array(request.sampleSize) : null;
     for (let i = 0; i < request.steps; i++) {
       await hooks.checkpoint();
       const t = ts[i]!;
       if (known) imposeKnown(steps.cpuSample!(), known, noise, t);
       const wantPreview = request.previewEvery > 0 && ((i + 1) % request.previewEvery === 0 || i === 0) && i + 1 < request.steps;
-      const preview = wantPreview ? new Float32Array(request.sampleSize) : null;
+      const preview = wantPreview ? previewBuffer : null;
       const started = performance.now();
       await steps.step(t, ts[i + 1]!, request.guidance, corrections[i]!, preview);
       hooks.onStep(i + 1, request.steps, performance.now() - started, preview);
