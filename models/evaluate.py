@@ -29,7 +29,7 @@ from zoetrope import world  # noqa: E402
 from zoetrope.configs import get_config  # noqa: E402
 from zoetrope.data import make_tokenizer  # noqa: E402
 from zoetrope.evalset import ATTRS, eval_set, sample_clips, score  # noqa: E402
-from zoetrope.flow import SAMPLERS  # noqa: E402
+from zoetrope.flow import SAMPLERS, parse_interval  # noqa: E402
 
 
 def write_png(img: np.ndarray, path: str) -> None:
@@ -46,7 +46,7 @@ def contact_sheet(clips, path, rows=8):
     write_png(np.repeat(np.repeat(sheet, 2, 0), 2, 1), path)
 
 
-def sample_torch(weights, items, steps, guidance, batch, shift=1.0, sampler="euler"):
+def sample_torch(weights, items, steps, guidance, batch, shift=1.0, sampler="euler", guidance_interval=(0.0, 1.0)):
     from train import load_ema
     from zoetrope.model import Denoiser, TextEncoder
     blob = torch.load(weights, map_location="cpu")
@@ -54,7 +54,8 @@ def sample_torch(weights, items, steps, guidance, batch, shift=1.0, sampler="eul
     te, dn = TextEncoder(cfg, len(make_tokenizer(cfg.max_tokens).vocab)), Denoiser(cfg)
     load_ema(weights, te, dn)
     te.eval(); dn.eval()
-    return sample_clips(te, dn, cfg, items, steps, guidance, shift, batch, sampler), blob.get("meta", {})
+    return (sample_clips(te, dn, cfg, items, steps, guidance, shift, batch, sampler, guidance_interval),
+            blob.get("meta", {}))
 
 
 def main():
@@ -67,6 +68,8 @@ def main():
     ap.add_argument("--sampler", choices=SAMPLERS, default="euler",
                     help="PyTorch sampling: the sampler (the manifest's scheduler.kind without 'rectified-flow-'); "
                          "for --clips, only the label of the report")
+    ap.add_argument("--guidance-interval", type=parse_interval, default=(0.0, 1.0),
+                    help="'lo,hi': guidance only on steps with t in (lo, hi] (the manifest's scheduler.guidanceInterval)")
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--write-prompts")
@@ -98,7 +101,7 @@ def main():
     else:
         items = eval_set(args.n)
         clips, meta = sample_torch(args.weights, items, args.steps, args.guidance, args.batch, args.shift,
-                                   args.sampler)
+                                   args.sampler, args.guidance_interval)
         source = f"PyTorch sampling of {args.weights} ({meta})"
     scenes = [it["scene"] for it in items]
     model = score(clips, scenes)
@@ -106,7 +109,7 @@ def main():
     ceiling = score([world.render(world.Scene(**s), rng) for s in scenes], scenes)
     chance = score(clips, [scenes[i] for i in rng.permutation(len(scenes))])
     print(f"{source}: {len(items)} held-out prompts, {args.sampler}, {args.steps} steps, guidance {args.guidance}, "
-          f"shift {args.shift}, "
+          f"shift {args.shift}, guidance interval {args.guidance_interval}, "
           f"{time.time() - t0:.0f} s")
     print(f"{'attribute':<12}{'model':>8}{'ceiling':>9}{'chance':>8}")
     for a in (*ATTRS, "all", "stable"):

@@ -24,16 +24,18 @@ ensure_fast_env()  # before torch loads: see cpu_env.py
 
 import numpy as np
 import onnx
+from onnx import numpy_helper
 import torch  # noqa: E402
 
 from zoetrope import world  # noqa: E402
 from zoetrope.configs import get_config  # noqa: E402
 from zoetrope.data import make_tokenizer  # noqa: E402
-from zoetrope.flow import SAMPLERS, VelocityModel, guided_step, mulberry32_gaussian, step_corrections, timesteps  # noqa: E402,E501
+from zoetrope.flow import (SAMPLERS, VelocityModel, guided_step, guided_steps, mulberry32_gaussian,  # noqa: E402
+                           parse_interval, step_corrections, timesteps)
 from zoetrope.model import Denoiser, TextEncoder, use_tanh_gelu  # noqa: E402
 from fast_gelu import fuse_fast_gelu  # noqa: E402
 from quantize import MIN_ELEMENTS, quantize  # noqa: E402
-from quantize_dynamic import write_wasm_variant  # noqa: E402
+from quantize_dynamic import dynamic_quantize, share_weights, write_wasm_variant  # noqa: E402
 
 GOLDEN_PROMPT = "a red ball bouncing on green grass"
 # The WASM variant (dynamic int8) against PyTorch's golden step, which it cannot match to 1e-3: its
@@ -42,6 +44,8 @@ GOLDEN_PROMPT = "a red ball bouncing on green grass"
 # sample max 0.0034. The tolerances leave about 2x room; the 200-prompt adherence evaluation is the
 # real check of this variant (models/README.md).
 WASM_VARIANT_TOLERANCE = {"velocity": 0.15, "velocity_mean": 0.012, "next_sample": 0.008}
+# A variant with the default graph's arithmetic (the fixture's fp32 conditional graph): the golden step's own.
+FP32_VARIANT_TOLERANCE = {"velocity": 1e-3, "velocity_mean": 1e-3, "next_sample": 1e-3}
 
 
 def vocabulary():
@@ -84,6 +88,37 @@ def export(te, dn, cfg, out, opset=17):
         onnx.checker.check_model(onnx.load(os.path.join(out, name)))
 
 
+def export_conditional(dn, cfg, states, mask, out, name, gelu_tanh, int8, dynamic, opset=17) -> dict:
+    """The denoiser at batch 1, for the steps outside the guidance interval, which need the conditional
+    velocity alone: half the work of the batch-2 call. The same processing as denoiser.onnx (FastGelu,
+    int8 weights; with `dynamic`, the WASM variant's dynamic int8), and every weight stored as external
+    data inside denoiser.onnx, so the pack carries the weights once. A backend variant only (see
+    src/shared/graph-variants.ts): on a GPU a batch of 2 costs about what a batch of 1 does."""
+    tmp = os.path.join(out, name + ".tmp")
+    sample = torch.zeros(1, cfg.channels, cfg.frames, cfg.height, cfg.width)
+    torch.onnx.export(VelocityModel(dn), (sample, torch.ones(1), states[:1], mask[:1]), tmp, opset_version=opset,
+                      input_names=["sample", "timestep", "text_states", "text_mask"], output_names=["velocity"],
+                      do_constant_folding=True)
+    graph = onnx.load(tmp)
+    os.remove(tmp)
+    if gelu_tanh:
+        fuse_fast_gelu(graph)
+    if int8:
+        quantize(graph)
+    matmuls = dynamic_quantize(graph) if dynamic else 0
+    onnx.checker.check_model(graph)
+    with open(os.path.join(out, "denoiser.onnx"), "rb") as f:
+        base_bytes = f.read()
+    before = {t.name: numpy_helper.to_array(t) for t in graph.graph.initializer}
+    shared = share_weights(graph, base_bytes, "denoiser.onnx")
+    path = os.path.join(out, name)
+    onnx.save(graph, path)
+    onnx.checker.check_model(path)  # resolves the external data next to the file: every reference lands
+    for t in onnx.load(path).graph.initializer:  # and reads back the very tensors the export wrote
+        assert np.array_equal(numpy_helper.to_array(t), before[t.name]), t.name
+    return {"matmuls": matmuls, "shared": shared, "bytes": os.path.getsize(path)}
+
+
 TRAJECTORY_STEPS = 3  # the first step with a multistep term (DPM-Solver++(2M)) is step 2
 # onnxruntime's WASM build against PyTorch over those 3 steps, measured: 6e-7 on the fp32 fixture and
 # 1.6e-6 on the int8 built-in pack (its golden vectors come from the same int8 grid). A sign error in the
@@ -92,7 +127,7 @@ TRAJECTORY_TOLERANCE = 1e-4
 
 
 def write_golden(te, dn, cfg, tok, out, steps, guidance, shift, sampler="euler", variants=None, seed=1234,
-                 trajectory_tolerance=1e-4):
+                 trajectory_tolerance=1e-4, interval=(0.0, 1.0)):
     gdir = os.path.join(out, "golden")
     os.makedirs(gdir, exist_ok=True)
     ids = torch.tensor([tok.encode(GOLDEN_PROMPT), tok.encode("")], dtype=torch.int64)
@@ -100,28 +135,36 @@ def write_golden(te, dn, cfg, tok, out, steps, guidance, shift, sampler="euler",
     noise = mulberry32_gaussian(seed, int(np.prod(shape)))
     ts = timesteps(steps, shift)
     corr = step_corrections(steps, shift, sampler)
+    guided = guided_steps(steps, shift, interval)
     with torch.no_grad():
         states, mask = te(ids)
         x = torch.from_numpy(noise).reshape(1, *shape)
         v = VelocityModel(dn)(torch.cat([x, x]), torch.full((2,), float(ts[0])), states, mask)
         vg = v[1:] + guidance * (v[:1] - v[1:])
         nxt = x + float(ts[1] - ts[0]) * vg
+        # The conditional half alone, at batch 1: what an unguided step (and the conditional graph) computes.
+        v_cond = VelocityModel(dn)(x, torch.full((1,), float(ts[0])), states[:1], mask[:1])
         # The pack's sampler for its first steps, through the same update the browser runs.
         n_traj = min(TRAJECTORY_STEPS, steps)
         xt, x0_prev, traj = x, torch.zeros_like(x), []
         for i in range(n_traj):
-            vt = VelocityModel(dn)(torch.cat([xt, xt]), torch.full((2,), float(ts[i])), states, mask)
-            xt, x0_prev = guided_step(xt, vt, guidance, float(ts[i]), float(ts[i + 1]), float(corr[i]), x0_prev)
+            if guided[i]:
+                vt = VelocityModel(dn)(torch.cat([xt, xt]), torch.full((2,), float(ts[i])), states, mask)
+            else:
+                vt = VelocityModel(dn)(xt, torch.full((1,), float(ts[i])), states[:1], mask[:1])
+            xt, x0_prev = guided_step(xt, vt, guidance if guided[i] else None, float(ts[i]), float(ts[i + 1]),
+                                      float(corr[i]), x0_prev)
             traj.append(xt)
         traj = torch.cat(traj)
     for name, arr in (("sample.bin", x), ("velocity.bin", v), ("next_sample.bin", nxt),
-                      ("text_states.bin", states), ("trajectory.bin", traj)):
+                      ("text_states.bin", states), ("trajectory.bin", traj), ("velocity_cond.bin", v_cond)):
         arr.numpy().astype("<f4").tofile(os.path.join(gdir, name))
     golden = {
         "prompt": GOLDEN_PROMPT, "input_ids": ids.tolist(), "seed": seed,
         "noise_head": [float(v) for v in noise[:64]],
         "scheduler": {"kind": f"rectified-flow-{sampler}", "steps": steps, "shift": shift,
-                      "timesteps": [float(v) for v in ts], "corrections": [float(v) for v in corr]},
+                      "timesteps": [float(v) for v in ts], "corrections": [float(v) for v in corr],
+                      "guidance_interval": list(interval), "guided": [bool(g) for g in guided]},
         "guidance": guidance,
         "text": {"states": "text_states.bin", "states_shape": list(states.shape), "mask": mask.tolist()},
         "step": {"index": 0, "t": float(ts[0]), "t_next": float(ts[1]), "sample": "sample.bin",
@@ -129,6 +172,8 @@ def write_golden(te, dn, cfg, tok, out, steps, guidance, shift, sampler="euler",
                  "next_sample": "next_sample.bin"},
         # x after each of the first steps of the pack's sampler, from the seeded noise: [steps, C, T, H, W].
         "trajectory": {"steps": n_traj, "file": "trajectory.bin", "tolerance": trajectory_tolerance},
+        # The golden step's sample and t through the conditional half alone (batch 1): [1, C, T, H, W].
+        "conditional": {"velocity": "velocity_cond.bin", "velocity_shape": [1, *shape]},
         "tolerance": {"text_states": 1e-4, "velocity": 1e-3, "next_sample": 1e-3},
     }
     if variants:
@@ -154,6 +199,12 @@ def main():
     ap.add_argument("--shift", type=float, default=1.0)
     ap.add_argument("--sampler", choices=SAMPLERS, default="euler",
                     help="the pack's sampler, written as scheduler.kind (models/zoetrope/flow.py step_corrections)")
+    ap.add_argument("--guidance-interval", type=parse_interval, default=None,
+                    help="'lo,hi': guidance only on steps with t in (lo, hi], written as scheduler.guidanceInterval; "
+                         "the other steps run the conditional half alone (models/README.md)")
+    ap.add_argument("--conditional-graph", action="store_true",
+                    help="also write the batch-1 denoiser for unguided steps as the WASM backend's "
+                         "conditionalDenoiser (dynamic int8 with --wasm-variant), sharing denoiser.onnx's weights")
     ap.add_argument("--gelu", choices=("erf", "tanh"), default="erf",
                     help="the denoiser's GELU in the graph: exact (Erf) or the tanh approximation, which "
                          "onnxruntime's WASM build runs about 8x faster (README, Performance)")
@@ -200,13 +251,26 @@ def main():
             print(f"int8: denoiser weights {before / 1e6:.2f} MB -> {after / 1e6:.2f} MB")
         onnx.checker.check_model(graph)
         onnx.save(graph, path)
-    variants, golden_variants = None, None
+    wasm = {}
     if args.wasm_variant:
         done = write_wasm_variant(path, os.path.join(args.out, "denoiser.wasm.onnx"))
         print(f"wasm variant: {done['matmuls']} MatMuls in dynamic int8, {done['shared']} tensors shared with "
               f"denoiser.onnx, {done['bytes'] / 1e6:.2f} MB")
-        variants = {"wasm": {"denoiser": {"file": "denoiser.wasm.onnx", "externalData": ["denoiser.onnx"]}}}
-        golden_variants = {"wasm": {"denoiser": "denoiser.wasm.onnx", "tolerance": WASM_VARIANT_TOLERANCE}}
+        wasm["denoiser"] = {"file": "denoiser.wasm.onnx", "externalData": ["denoiser.onnx"]}
+    if args.conditional_graph:
+        name = "denoiser.cond.wasm.onnx" if args.wasm_variant else "denoiser.cond.onnx"
+        with torch.no_grad():
+            states, mask = te(torch.zeros(2, cfg.max_tokens, dtype=torch.int64))
+        done = export_conditional(dn, cfg, states, mask, args.out, name, args.gelu == "tanh", args.int8,
+                                  args.wasm_variant)
+        print(f"conditional graph {name}: batch 1, {done['matmuls']} MatMuls in dynamic int8, {done['shared']} "
+              f"tensors shared with denoiser.onnx, {done['bytes'] / 1e6:.2f} MB")
+        wasm["conditionalDenoiser"] = {"file": name, "externalData": ["denoiser.onnx"]}
+    variants = {"wasm": wasm} if wasm else None
+    golden_variants = None
+    if wasm:
+        tolerance = WASM_VARIANT_TOLERANCE if args.wasm_variant else FP32_VARIANT_TOLERANCE
+        golden_variants = {"wasm": {**{role: v["file"] for role, v in wasm.items()}, "tolerance": tolerance}}
     tok.save(os.path.join(args.out, "tokenizer.json"))
     steps = args.steps or (8 if args.fixture else 24)
     model = {
@@ -215,7 +279,8 @@ def main():
         "video": {"frames": cfg.frames, "height": cfg.height, "width": cfg.width, "fps": 8},
         "sample": {"shape": [cfg.channels, cfg.frames, cfg.height, cfg.width]},
         "scheduler": {"kind": f"rectified-flow-{args.sampler}", "defaultSteps": steps, "defaultGuidance": args.guidance,
-                      "shift": args.shift},
+                      "shift": args.shift,
+                      **({"guidanceInterval": list(args.guidance_interval)} if args.guidance_interval else {})},
         "tokenizer": {"file": "tokenizer.json", "maxLength": cfg.max_tokens, "padId": 0, "unkId": 1},
         "graphs": {"textEncoder": "text_encoder.onnx", "denoiser": "denoiser.onnx", "decoder": None},
         "vocabulary": vocabulary(),
@@ -226,8 +291,8 @@ def main():
         json.dump(model, f, indent=1)
     write_golden(te, dn, cfg, tok, args.out, steps=steps, guidance=args.guidance, shift=args.shift,
                  sampler=args.sampler, variants=golden_variants,
-                 trajectory_tolerance=TRAJECTORY_TOLERANCE)
-    names = ("text_encoder.onnx", "denoiser.onnx") + (("denoiser.wasm.onnx",) if variants else ())
+                 trajectory_tolerance=TRAJECTORY_TOLERANCE, interval=args.guidance_interval or (0.0, 1.0))
+    names = ("text_encoder.onnx", "denoiser.onnx") + tuple(v["file"] for v in wasm.values())
     sizes = {n: os.path.getsize(os.path.join(args.out, n)) for n in names}
     print(f"exported {args.id} to {args.out}: {sizes}")
 

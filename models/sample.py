@@ -19,7 +19,7 @@ ensure_fast_env()  # before torch loads: see cpu_env.py
 import torch  # noqa: E402
 
 from evaluate import contact_sheet, sample_torch  # noqa: E402
-from zoetrope.flow import SAMPLERS  # noqa: E402
+from zoetrope.flow import SAMPLERS, parse_interval  # noqa: E402
 
 
 def main():
@@ -31,6 +31,8 @@ def main():
     ap.add_argument("--guidance", type=float, default=4.0)
     ap.add_argument("--shift", type=float, default=1.0, help="timestep shift (the manifest's scheduler.shift)")
     ap.add_argument("--sampler", choices=SAMPLERS, default="euler", help="the manifest's scheduler.kind, short")
+    ap.add_argument("--guidance-interval", type=parse_interval, default=(0.0, 1.0),
+                    help="'lo,hi': guidance only on steps with t in (lo, hi] (the manifest's scheduler.guidanceInterval)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", required=True, help="PNG contact sheet")
     args = ap.parse_args()
@@ -39,7 +41,7 @@ def main():
     torch.set_num_threads(args.threads)
     items = [{"prompt": p, "seed": args.seed + i} for i, p in enumerate(args.prompt)]
     clips, meta = sample_torch(args.weights, items, args.steps, args.guidance, batch=4, shift=args.shift,
-                               sampler=args.sampler)
+                               sampler=args.sampler, guidance_interval=args.guidance_interval)
     contact_sheet(clips, args.out, rows=len(clips))
     print(f"wrote {args.out}: {len(clips)} rows from {args.weights} ({meta})")
 

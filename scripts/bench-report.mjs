@@ -91,6 +91,10 @@ export function printReport(results) {
   pair('webgpu-cpu-latents', 'latents stay on the GPU', (r) => r.warmMs, `prompt to MP4, ${c['webgpu']?.steps} step(s), warm`);
   pair('wasm-default-graph', 'WASM graph variant (dynamic int8) instead of the default graph', (r) => r.stepMs, 'denoising step');
   pair('wasm-default-graph', 'WASM graph variant (dynamic int8) instead of the default graph', (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
+  const cond = 'batch-1 conditional graph for the unguided steps, instead of the batch-2 graph';
+  pair('wasm-batch2-unguided', cond, (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
+  pair('wasm-batch2-unguided', cond, (r) => r.warmMs * (1 - r.overhead), 'inside ORT, a warm clip');
+  pair('wasm-batch2-unguided', cond, (r) => r.sessionMs, 'session creation');
   const before = `${meta.pack.id}@${meta.pack.version} instead of ${meta.pack.before ?? 'the older pack'}`;
   pair('wasm-before-pack', before, (r) => r.stepMs, 'denoising step');
   const beforeSteps = c['wasm-before-pack']?.steps;

@@ -13,7 +13,8 @@
 //  - Optimisations, each measured before/after in the same run by turning its
 //    tuning knob off (src/shared/engine-tuning.ts): plain WASM build vs
 //    Asyncify, latents on the GPU vs round trips, streamed vs batch encoding,
-//    the pack's WASM graph variant vs its default graph; and with
+//    the pack's WASM graph variant vs its default graph, its batch-1
+//    conditional graph for unguided steps vs the batch-2 graph; and with
 //    --before-pack, a whole older pack (e.g. one taken from git history) vs
 //    this one. The two sides run interleaved, job by job, on two pages.
 //  - Native: scripts/bench-native.mjs (onnxruntime-node, fp32, PyTorch).
@@ -70,6 +71,9 @@ const ALL_CONFIGS = [
   { name: 'wasm-one-upscaler', backend: 'wasm', query: '&upscaleWorker=0', steps: STEPS, runs: RUNS, label: 'WASM, frames upscaled by the engine worker alone (before)', base: 'wasm' },
   ...(manifest.variants?.wasm
     ? [{ name: 'wasm-default-graph', backend: /** @type {const} */ ('wasm'), query: '&backendGraphs=0', steps: STEPS, runs: RUNS, label: `WASM on the pack's default graph, not its WASM variant (before)`, base: 'wasm' }]
+    : []),
+  ...(manifest.variants?.wasm?.conditionalDenoiser
+    ? [{ name: 'wasm-batch2-unguided', backend: /** @type {const} */ ('wasm'), query: '&conditionalGraph=0', steps: STEPS, runs: RUNS, label: 'WASM, unguided steps on the batch-2 graph, not the batch-1 conditional graph (before)', base: 'wasm' }]
     : []),
   ...(args.includes('--no-webgpu')
     ? []

@@ -1,18 +1,21 @@
 // Owns the sampling loop of pipeline "dit-rectified-flow": seeded noise, the
 // rectified-flow timesteps and the pack's sampler (scheduler.ts), one batch-2
-// denoiser call per step (conditional row 0, unconditional row 1), guidance,
-// previews, and cooperative
-// cancellation between steps. It never touches ONNX: a Stepper does the
+// denoiser call per step (conditional row 0, unconditional row 1), guidance
+// on the pack's interval (the other steps take the conditional velocity
+// alone, from a batch-1 call where the backend has that graph), previews,
+// and cooperative cancellation between steps. It never touches ONNX: a Stepper does the
 // steps, either on the CPU (cpuStepper: the caller passes a function that
 // runs the denoiser, so the maths is tested in Vitest) or on the GPU
 // (gpu-latents.ts: the latents never leave the GPU between steps).
 
 import { gaussianNoise } from './noise';
 import type { SchedulerKind } from '../src/shared/manifest';
-import { guidedStep, stepCorrections, timesteps } from './scheduler';
+import { guidedStep, guidedSteps, stepCorrections, timesteps } from './scheduler';
 
 /** Runs the denoiser on [x; x] at time t and returns the raw [2, ...] velocity. */
 export type VelocityFn = (batch: Float32Array, t: number) => Promise<Float32Array>;
+/** Runs the conditional half alone (batch 1) on x at time t and returns its [1, ...] velocity. */
+export type ConditionalFn = (sample: Float32Array, t: number) => Promise<Float32Array>;
 
 export interface DenoiseRequest {
   seed: number;
@@ -23,6 +26,8 @@ export interface DenoiseRequest {
   shift: number;
   /** The pack's sampler (manifest scheduler.kind). */
   scheduler: SchedulerKind;
+  /** Guidance only on steps with t in (lo, hi] (manifest scheduler.guidanceInterval); absent: every step. */
+  guidanceInterval?: readonly [number, number] | undefined;
   previewEvery: number;
   /** Known clean values (x0) re-imposed at every step, RePaint-style; null for none. */
   known?: KnownRegion | null;
@@ -59,9 +64,10 @@ export interface Stepper {
   start(sample: Float32Array): Promise<void>;
   /**
    * One guided step from t to tNext with multistep weight `correction`
-   * (scheduler.ts guidedStep); writes the clean estimate at t into `preview` when given.
+   * (scheduler.ts guidedStep; guidance null: unguided, the conditional
+   * velocity alone); writes the clean estimate at t into `preview` when given.
    */
-  step(t: number, tNext: number, guidance: number, correction: number, preview: Float32Array | null): Promise<void>;
+  step(t: number, tNext: number, guidance: number | null, correction: number, preview: Float32Array | null): Promise<void>;
   /** The final sample, on the CPU. */
   finish(): Promise<Float32Array>;
   /** Frees what the stepper holds (GPU buffers); called after finish() and after a cancel. */
@@ -80,16 +86,26 @@ export function createScratch(sampleSize: number): StepScratch {
   return { batch: new Float32Array(2 * sampleSize), clean: new Float32Array(sampleSize) };
 }
 
-/** One guided step in place on `sample` (scratch.clean becomes its x0); returns the raw velocity. */
+/**
+ * One step in place on `sample` (scratch.clean becomes its x0); returns the
+ * raw velocity. An unguided step (guidance null) runs `conditionalFn` at
+ * batch 1 when there is one, else the batch-2 call, whose row 0 it reads.
+ */
 export async function denoiseStep(
   sample: Float32Array,
   velocityFn: VelocityFn,
   t: number,
   tNext: number,
-  guidance: number,
+  guidance: number | null,
   correction: number,
   scratch: StepScratch,
+  conditionalFn?: ConditionalFn,
 ): Promise<Float32Array> {
+  if (guidance === null && conditionalFn) {
+    const velocity = await conditionalFn(sample, t);
+    guidedStep(sample, velocity, null, t, tNext, correction, scratch.clean);
+    return velocity;
+  }
   // Both batch rows see the same noisy sample; only the text differs.
   scratch.batch.set(sample, 0);
   scratch.batch.set(sample, sample.length);
@@ -98,8 +114,11 @@ export async function denoiseStep(
   return velocity;
 }
 
-/** The latents stay in a Float32Array; every step sends [x; x] to the denoiser and reads the velocity back. */
-export function cpuStepper(velocityFn: VelocityFn, sampleSize: number): Stepper {
+/**
+ * The latents stay in a Float32Array; every step sends [x; x] to the
+ * denoiser (x alone to `conditionalFn` on unguided steps) and reads the velocity back.
+ */
+export function cpuStepper(velocityFn: VelocityFn, sampleSize: number, conditionalFn?: ConditionalFn): Stepper {
   const scratch = createScratch(sampleSize);
   let sample: Float32Array = new Float32Array(sampleSize);
   return {
@@ -108,7 +127,7 @@ export function cpuStepper(velocityFn: VelocityFn, sampleSize: number): Stepper 
       scratch.clean.fill(0);
     },
     async step(t, tNext, guidance, correction, preview) {
-      await denoiseStep(sample, velocityFn, t, tNext, guidance, correction, scratch);
+      await denoiseStep(sample, velocityFn, t, tNext, guidance, correction, scratch, conditionalFn);
       if (preview) preview.set(scratch.clean);
     },
     async finish() {
@@ -134,6 +153,7 @@ export async function denoise(request: DenoiseRequest, stepper: Stepper | Veloci
     await steps.start(initial);
     const ts = timesteps(request.steps, request.shift);
     const corrections = stepCorrections(ts, request.scheduler);
+    const guided = guidedSteps(ts, request.guidanceInterval);
     // One buffer for every preview of the job (hooks.onStep reads it during the call), not a new 0.8 MB each time.
     const previewBuffer = request.previewEvery > 0 ? new Float32Array(request.sampleSize) : null;
     for (let i = 0; i < request.steps; i++) {
@@ -143,7 +163,7 @@ export async function denoise(request: DenoiseRequest, stepper: Stepper | Veloci
       const wantPreview = request.previewEvery > 0 && ((i + 1) % request.previewEvery === 0 || i === 0) && i + 1 < request.steps;
       const preview = wantPreview ? previewBuffer : null;
       const started = performance.now();
-      await steps.step(t, ts[i + 1]!, request.guidance, corrections[i]!, preview);
+      await steps.step(t, ts[i + 1]!, guided[i] ? request.guidance : null, corrections[i]!, preview);
       hooks.onStep(i + 1, request.steps, performance.now() - started, preview);
     }
     const sample = await steps.finish();

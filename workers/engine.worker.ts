@@ -100,6 +100,8 @@ const engine: EngineApi = {
     }
     // The backend's graph variants where the pack has them (the built-in pack: dynamic int8 on WASM).
     const graphs = chooseGraphs(manifest, choice.backend, tuning.backendGraphs);
+    // ?conditionalGraph=0: unguided steps take the batch-2 graph's conditional row (the bench's "before").
+    if (!tuning.conditionalGraph) graphs.conditionalDenoiser = null;
     const wanted = [manifest.tokenizer.file, ...graphFiles(graphs)];
     const files = wanted.map((path) => manifest.files.find((f) => f.path === path)!);
     const total = files.reduce((n, f) => n + f.size, 0);
@@ -116,7 +118,7 @@ const engine: EngineApi = {
 
     const tokenizerJson: unknown = JSON.parse(new TextDecoder().decode(bytes.get(manifest.tokenizer.file)));
     const tokenizer = createPromptTokenizer(tokenizerJson, manifest.tokenizer);
-    const graphCount = graphs.textEncoder ? 2 : 1;
+    const graphCount = 1 + (graphs.textEncoder ? 1 : 0) + (graphs.conditionalDenoiser ? 1 : 0);
     const sessionStarted = performance.now();
     onProgress({ kind: 'loading', stage: 'sessions', done: 0, total: graphCount });
     // External data is named by the file it lives in, exactly as the graph's tensors name their `location`.
@@ -127,6 +129,8 @@ const engine: EngineApi = {
       onProgress({ kind: 'loading', stage: 'sessions', done: 1, total: graphCount });
     }
     const denoiser = await createSession(graphBytes(graphs.denoiser), sessionRequest, 'denoiser');
+    // The batch-1 graph for the steps outside the guidance interval (the built-in pack's, on WASM).
+    const conditional = graphs.conditionalDenoiser ? await createSession(graphBytes(graphs.conditionalDenoiser), sessionRequest, 'conditional denoiser') : null;
     if (choice.backend === 'webgpu') {
       lostSignal = (await deviceLoss()).lost;
       void lostSignal.then((message) => (deviceLost = message));
@@ -145,12 +149,12 @@ const engine: EngineApi = {
       tuning,
       runtime: { version: runtime.version, wasmFile: runtime.wasmFile },
       gpuBytes: choice.backend === 'webgpu' ? (gpuMemory()?.liveBytes ?? null) : null,
-      graphs: { textEncoder: graphs.textEncoder?.file ?? null, denoiser: graphs.denoiser.file },
+      graphs: { textEncoder: graphs.textEncoder?.file ?? null, denoiser: graphs.denoiser.file, conditionalDenoiser: graphs.conditionalDenoiser?.file ?? null },
       readMs,
       sessionMs,
       promptVocabulary: wordLevelVocabulary(tokenizerJson, manifest.tokenizer.maxLength),
     };
-    loaded = { pipeline: new Pipeline(manifest, tokenizer, textEncoder, denoiser, tuning.gpuLatents), info, key };
+    loaded = { pipeline: new Pipeline(manifest, tokenizer, textEncoder, denoiser, tuning.gpuLatents, conditional), info, key };
     // The upscale helper's script is fetched now, with the model, not during the first job: a
     // generation makes no request at all (privacy.spec.ts), not even a same-origin one.
     if (tuning.streamEncode && tuning.upscaleWorker) warmUpscaleHelper();

@@ -5,13 +5,16 @@
 // place, writing x_next into both batch rows for the next call. Nothing goes
 // back to the CPU between steps; only previews and the final sample are read.
 // The maths is that of scheduler.ts (guidedStep): the clean estimate buffer
-// is also the multistep sampler's memory of the previous x0.
+// is also the multistep sampler's memory of the previous x0. An unguided
+// step (outside the pack's guidance interval) still runs the batch-2 graph
+// here and takes its conditional row: on a GPU the second row costs little,
+// and the latents stay put.
 
 import type { Stepper } from './denoise-loop';
 import type { FeedTensor, GpuFeed, ModelSession } from './ort-runtime';
 
 const KERNEL = /* wgsl */ `
-struct Params { n: u32, guidance: f32, t: f32, dt: f32, c: f32 }
+struct Params { n: u32, guidance: f32, t: f32, dt: f32, c: f32, guided: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> sample: array<f32>;   // [x; x], 2n
 @group(0) @binding(2) var<storage, read> velocity: array<f32>;       // [v_cond; v_uncond], 2n
@@ -21,7 +24,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
   let i = id.x + id.y * groups.x * 256u;
   if (i >= p.n) { return; }
   let vu = velocity[p.n + i];
-  let v = vu + p.guidance * (velocity[i] - vu);
+  // Unguided: the conditional velocity itself (scheduler.ts unguidedStep), not vu + 1 * (vc - vu).
+  var v = velocity[i];
+  if (p.guided != 0u) { v = vu + p.guidance * (velocity[i] - vu); }
   let x = sample[i];
   let x0 = x - p.t * v;
   var next = x + p.dt * v;
@@ -54,7 +59,7 @@ export function gpuStepper(
   const sample = device.createBuffer({ size: bytes, usage: storage });
   const velocity = device.createBuffer({ size: bytes, usage: storage });
   const clean = device.createBuffer({ size: bytes / 2, usage: storage });
-  // 5 scalars, padded to the 16-byte multiple a uniform struct's size rounds up to.
+  // 6 scalars, padded to the 16-byte multiple a uniform struct's size rounds up to.
   const params = device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: KERNEL }), entryPoint: 'main' } });
   const bindGroup = device.createBindGroup({
@@ -88,7 +93,8 @@ export function gpuStepper(
       await denoiser.runOnGpu({ ...feeds(t), [sampleName]: sampleFeed }, { name: outputName, gpu: velocityFeed });
       const p = new ArrayBuffer(32);
       new Uint32Array(p, 0, 1)[0] = n;
-      new Float32Array(p, 4, 4).set([guidance, t, tNext - t, correction]);
+      new Float32Array(p, 4, 4).set([guidance ?? 1, t, tNext - t, correction]);
+      new Uint32Array(p, 20, 1)[0] = guidance === null ? 0 : 1;
       device.queue.writeBuffer(params, 0, p);
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();

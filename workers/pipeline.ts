@@ -46,6 +46,8 @@ export class Pipeline {
     private readonly denoiser: ModelSession,
     /** WebGPU: keep the latents on the GPU between steps. */
     private readonly gpuLatents: boolean,
+    /** The batch-1 denoiser for unguided steps (graph-variants.ts conditionalDenoiser), where the backend has one. */
+    private readonly conditional: ModelSession | null = null,
   ) {
     for (const name of ['sample', 'timestep']) {
       if (!denoiser.inputNames.includes(name)) {
@@ -57,6 +59,7 @@ export class Pipeline {
   async release(): Promise<void> {
     await this.textEncoder?.release();
     await this.denoiser.release();
+    await this.conditional?.release();
   }
 
   private known(rgba: Uint8Array, frames: number) {
@@ -100,18 +103,45 @@ export class Pipeline {
       timestep.fill(t);
       return { ...textFeeds, timestep: { type: 'float32', data: timestep, dims: [2] } };
     };
+    // The conditional graph takes row 0 of every text feed (the prompt; row 1 is the empty prompt).
+    const condText: Record<string, FeedTensor> = {};
+    for (const [name, feed] of Object.entries(textFeeds)) {
+      const rows = feed.dims[0] ?? 1;
+      condText[name] = { ...feed, data: feed.data.slice(0, feed.data.length / rows), dims: [1, ...feed.dims.slice(1)] } as FeedTensor;
+    }
+    const condDims = [1, ...shape];
+    // The ORT time of the step's call, from whichever session ran it.
+    let lastOrtMs = 0;
     // Known frames (a scene's continuation) are imposed on the CPU sample every step.
     const onGpu = this.gpuLatents && this.denoiser.device !== null && !options.knownFrames;
+    const conditional = this.conditional;
     const stepper: Stepper = onGpu
       ? gpuStepper(this.denoiser, dims, 'sample', outputName, otherFeeds)
-      : cpuStepper(async (batch, t) => {
-          const out = await this.denoiser.run({ ...otherFeeds(t), sample: { type: 'float32', data: batch, dims } });
-          const velocity = out[outputName];
-          if (!velocity || velocity.data.length !== 2 * sampleSize) {
-            throw new ZoetropeError('UnsupportedModelError', `The denoiser output "${outputName}" does not have the shape [2, ${shape.join(', ')}].`);
-          }
-          return velocity.data;
-        }, sampleSize);
+      : cpuStepper(
+          async (batch, t) => {
+            const out = await this.denoiser.run({ ...otherFeeds(t), sample: { type: 'float32', data: batch, dims } });
+            lastOrtMs = this.denoiser.lastRunMs;
+            const velocity = out[outputName];
+            if (!velocity || velocity.data.length !== 2 * sampleSize) {
+              throw new ZoetropeError('UnsupportedModelError', `The denoiser output "${outputName}" does not have the shape [2, ${shape.join(', ')}].`);
+            }
+            return velocity.data;
+          },
+          sampleSize,
+          conditional
+            ? async (x, t) => {
+                timestep.fill(t);
+                const feeds = { ...condText, timestep: { type: 'float32', data: timestep.subarray(0, 1), dims: [1] }, sample: { type: 'float32', data: x, dims: condDims } } as Record<string, FeedTensor>;
+                const out = await conditional.run(feeds);
+                lastOrtMs = conditional.lastRunMs;
+                const velocity = out[outputName];
+                if (!velocity || velocity.data.length !== sampleSize) {
+                  throw new ZoetropeError('UnsupportedModelError', `The conditional denoiser output "${outputName}" does not have the shape [1, ${shape.join(', ')}].`);
+                }
+                return velocity.data;
+              }
+            : undefined,
+        );
     let previewMs = 0;
     const loopStartedAt = performance.now();
     const sample = await denoise(
@@ -122,6 +152,7 @@ export class Pipeline {
         guidance: options.guidance,
         shift: this.manifest.scheduler.shift,
         scheduler: this.manifest.scheduler.kind,
+        guidanceInterval: this.manifest.scheduler.guidanceInterval,
         previewEvery: options.previewEvery,
         known: options.knownFrames ? this.known(options.knownFrames.rgba, options.knownFrames.frames) : null,
       },
@@ -130,7 +161,7 @@ export class Pipeline {
         checkpoint: hooks.checkpoint,
         onStep: (step, steps, ms, preview) => {
           stepMs.push(ms);
-          stepOrtMs.push(this.denoiser.lastRunMs);
+          stepOrtMs.push(onGpu ? this.denoiser.lastRunMs : lastOrtMs);
           const previewStarted = performance.now();
           const pixels = preview ? sampleToRgba(preview, shape) : null;
           previewMs += performance.now() - previewStarted;

@@ -41,11 +41,27 @@ export function stepCorrections(ts: Float64Array, kind: SchedulerKind): Float64A
 }
 
 /**
+ * Which steps take classifier-free guidance: those whose t lies in
+ * (lo, hi] of the pack's scheduler.guidanceInterval (every step without
+ * one). The others need the conditional velocity alone, which the
+ * conditional graph computes at batch 1, half a call. Measured on the
+ * built-in model, leaving the first, highest-noise steps unguided scored
+ * better than guiding them (models/README.md, "Guidance on an interval").
+ * Same comparison, on the same float64 timesteps, as flow.py guided_steps.
+ */
+export function guidedSteps(ts: Float64Array, interval: readonly [number, number] = [0, 1]): boolean[] {
+  const [lo, hi] = interval;
+  return Array.from(ts.subarray(0, ts.length - 1), (t) => t > lo && t <= hi);
+}
+
+/**
  * One guided step in place. `velocity` is the raw batch-2 output (row 0
  * conditional, row 1 unconditional):
  *   v = v_u + g (v_c - v_u);  x0 = x - t v;  x += (tNext - t) v + c (x0 - x0_prev).
  * `clean` holds x0_prev on entry and this step's x0 on exit, so it doubles as
- * the preview. With c = 0 the update is the plain Euler step.
+ * the preview. With c = 0 the update is the plain Euler step. `guidance`
+ * null is an unguided step: v = v_c, read from the first row of a batch-1
+ * or batch-2 velocity.
  *
  * Every operation is rounded to float32 in the order of gpu-latents.ts's WGSL
  * kernel, whose parameters are float32 too, so the CPU loop and the
@@ -55,16 +71,22 @@ export function stepCorrections(ts: Float64Array, kind: SchedulerKind): Float64A
 export function guidedStep(
   sample: Float32Array,
   velocity: Float32Array,
-  guidance: number,
+  guidance: number | null,
   t: number,
   tNext: number,
   correction: number,
   clean: Float32Array,
 ): void {
   const n = sample.length;
-  if (velocity.length !== 2 * n) throw new Error(`velocity has ${velocity.length} values, expected ${2 * n}`);
+  if (velocity.length !== 2 * n && (guidance !== null || velocity.length !== n)) {
+    throw new Error(`velocity has ${velocity.length} values, expected ${guidance === null ? `${n} or ` : ''}${2 * n}`);
+  }
   if (clean.length !== n) throw new Error(`clean has ${clean.length} values, expected ${n}`);
   const f = Math.fround;
+  if (guidance === null) {
+    unguidedStep(sample, velocity, t, tNext, correction, clean);
+    return;
+  }
   const g = f(guidance);
   const tf = f(t);
   const dt = f(tNext - t);
@@ -86,6 +108,22 @@ export function guidedStep(
     const x = sample[i]!;
     const x0 = f(x - f(tf * v));
     sample[i] = f(f(x + f(dt * v)) + f(c * f(x0 - clean[i]!)));
+    clean[i] = x0;
+  }
+}
+
+/** guidedStep with v = v_c (row 0 of the velocity), in the WGSL kernel's order too. */
+function unguidedStep(sample: Float32Array, velocity: Float32Array, t: number, tNext: number, correction: number, clean: Float32Array): void {
+  const f = Math.fround;
+  const tf = f(t);
+  const dt = f(tNext - t);
+  const c = f(correction);
+  for (let i = 0; i < sample.length; i++) {
+    const v = velocity[i]!;
+    const x = sample[i]!;
+    const x0 = f(x - f(tf * v));
+    const next = f(x + f(dt * v));
+    sample[i] = c === 0 ? next : f(next + f(c * f(x0 - clean[i]!)));
     clean[i] = x0;
   }
 }

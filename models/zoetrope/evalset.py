@@ -57,7 +57,7 @@ def score(clips: list[np.ndarray], scenes: list[dict]) -> dict:
 
 @torch.no_grad()
 def sample_clips(te, dn, cfg, items: list[dict], steps: int, guidance: float, shift: float = 1.0,
-                 batch: int = 8, sampler: str = "euler") -> list[np.ndarray]:
+                 batch: int = 8, sampler: str = "euler", guidance_interval=(0.0, 1.0)) -> list[np.ndarray]:
     """uint8 [T, H, W, 3] clips for items ({prompt, seed}) on the models' device: seeded mulberry32 noise,
     [cond; uncond] classifier-free guidance and the sampler's steps (flow.SAMPLERS), rounded to pixels as
     the browser rounds them."""
@@ -70,7 +70,8 @@ def sample_clips(te, dn, cfg, items: list[dict], steps: int, guidance: float, sh
         ids = torch.tensor([tok.encode(it["prompt"]) for it in chunk], device=device)
         noise = torch.stack([torch.from_numpy(mulberry32_gaussian(it["seed"], int(np.prod(shape)))).reshape(shape)
                              for it in chunk]).to(device)
-        out = sample(te, dn, ids, torch.zeros_like(ids), noise, steps, guidance, shift, sampler)
+        out = sample(te, dn, ids, torch.zeros_like(ids), noise, steps, guidance, shift, sampler,
+                     guidance_interval=guidance_interval)
         pixels = np.rint((out.permute(0, 2, 3, 4, 1).float().cpu().numpy() + 1) * 127.5)
         clips += list(np.clip(pixels, 0, 255).astype(np.uint8))
     return clips

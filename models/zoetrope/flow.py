@@ -72,6 +72,24 @@ def step_corrections(steps: int, shift: float = 1.0, sampler: str = "euler") -> 
     return c
 
 
+def guided_steps(steps: int, shift: float = 1.0, interval=(0.0, 1.0)) -> np.ndarray:
+    """Which steps take classifier-free guidance: those whose t lies in (lo, hi] (float64 timesteps, as
+    workers/scheduler.ts compares them). The others run the conditional branch alone, at batch 1: half a
+    denoiser call. Guidance limited to an interval (Kynkaenniemi et al. 2024): measured on this model,
+    guiding the first, highest-noise steps only hurt shape (models/README.md, "Guidance on an interval")."""
+    lo, hi = interval
+    t = timesteps(steps, shift, np.float64)[:steps]
+    return (t > lo) & (t <= hi)
+
+
+def parse_interval(text: str) -> tuple[float, float]:
+    """'lo,hi' (the manifest's scheduler.guidanceInterval) -> (lo, hi), with 0 <= lo < hi <= 1."""
+    lo, hi = (float(v) for v in text.split(","))
+    if not 0.0 <= lo < hi <= 1.0:
+        raise ValueError(f"guidance interval: expected 0 <= lo < hi <= 1, got {text!r}")
+    return lo, hi
+
+
 def sample_t(n: int, gen: torch.Generator, mean: float = 0.0, std: float = 1.0) -> torch.Tensor:
     """Logit-normal noise levels."""
     return torch.sigmoid(torch.randn(n, generator=gen, device=gen.device) * std + mean)
@@ -116,24 +134,30 @@ def loss_fn(text_encoder, denoiser, x0, ids, gen: torch.Generator, t_mean: float
 
 @torch.no_grad()
 def sample(text_encoder, denoiser, ids_cond, ids_uncond, noise, steps: int, guidance: float, shift: float = 1.0,
-           sampler: str = "euler", trajectory: list | None = None):
+           sampler: str = "euler", trajectory: list | None = None, guidance_interval=(0.0, 1.0)):
     """Sampling with classifier-free guidance, batch of [cond; uncond] exactly as the browser runs it.
 
     Each step: v = v_u + g (v_c - v_u), x0 = x - t v, x <- x + (t_next - t) v + c (x0 - x0_prev), with c
     from step_corrections (0 for Euler). ids_* are [B, L] int64; noise is [B, C, T, H, W]. Returns the
     clean clips in [-1, 1]; `trajectory`, when given, receives x after every step (golden vectors).
+    Steps outside `guidance_interval` (guided_steps) run the conditional half alone and take its velocity.
     """
     b = noise.shape[0]
     states, mask = text_encoder(torch.cat([ids_cond, ids_uncond]))
     x = noise.clone()
     ts = timesteps(steps, shift)
     corr = step_corrections(steps, shift, sampler)
+    guided = guided_steps(steps, shift, guidance_interval)
     x0_prev = torch.zeros_like(x)
     for i in range(steps):
-        t = torch.full((2 * b,), float(ts[i]), device=noise.device)
-        x0 = denoiser(torch.cat([x, x]), t, states, mask)
-        v = to_velocity(x0, torch.cat([x, x]), t)
-        x, x0_prev = guided_step(x, v, guidance, float(ts[i]), float(ts[i + 1]), float(corr[i]), x0_prev)
+        if guided[i]:
+            xx, st, mk = torch.cat([x, x]), states, mask
+        else:
+            xx, st, mk = x, states[:b], mask[:b]
+        t = torch.full((xx.shape[0],), float(ts[i]), device=noise.device)
+        v = to_velocity(denoiser(xx, t, st, mk), xx, t)
+        x, x0_prev = guided_step(x, v, guidance if guided[i] else None, float(ts[i]), float(ts[i + 1]),
+                                 float(corr[i]), x0_prev)
         if trajectory is not None:
             trajectory.append(x.clone())
     return x.clamp(-1, 1)
@@ -141,9 +165,10 @@ def sample(text_encoder, denoiser, ids_cond, ids_uncond, noise, steps: int, guid
 
 def guided_step(x, v, guidance: float, t: float, t_next: float, c: float, x0_prev):
     """One sampler step (workers/scheduler.ts guidedStep): v is the [cond; uncond] velocity of [x; x].
-    Returns (x_next, x0) where x0 = x - t v_guided is the clean estimate, the next step's x0_prev."""
+    Returns (x_next, x0) where x0 = x - t v_guided is the clean estimate, the next step's x0_prev.
+    guidance None: an unguided step, v's first B rows (the conditional velocity) alone."""
     b = x.shape[0]
-    vg = v[b:] + guidance * (v[:b] - v[b:])
+    vg = v[:b] if guidance is None else v[b:] + guidance * (v[:b] - v[b:])
     x0 = x - t * vg
     nxt = x + (t_next - t) * vg
     if c != 0.0:

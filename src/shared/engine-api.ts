@@ -70,7 +70,7 @@ export interface LoadedModel {
   /** WebGPU: bytes in GPUBuffers once the sessions exist (weights, mostly); null on WASM. */
   gpuBytes: number | null;
   /** The graph files the sessions run: the pack's defaults, or its variants for this backend. */
-  graphs: { textEncoder: string | null; denoiser: string };
+  graphs: { textEncoder: string | null; denoiser: string; conditionalDenoiser: string | null };
   readMs: number;
   sessionMs: number;
   /** The words the model's tokenizer knows, for the prompt check; null for subword tokenizers. */

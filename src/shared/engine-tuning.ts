@@ -1,12 +1,13 @@
 // Owns the engine's tuning knobs: how many WASM threads, which build of
 // onnxruntime-web's WASM runtime, whether the latents stay on the GPU between
 // steps, whether frames stream into the encoder (and are upscaled on two
-// threads while they do), and whether a backend runs
-// the pack's graph variant for it (src/shared/graph-variants.ts). The defaults are the
+// threads while they do), whether a backend runs
+// the pack's graph variant for it (src/shared/graph-variants.ts), and whether
+// unguided steps run the pack's batch-1 conditional graph. The defaults are the
 // fastest measured (README, "Performance"); `npm run bench` flips each one to
 // measure the optimisation it stands for, before and after, in the same run.
 // A page address may set them (?threads=1, ?wasmRuntime=asyncify,
-// ?gpuLatents=0, ?streamEncode=0, ?upscaleWorker=0, ?backendGraphs=0); values are validated
+// ?gpuLatents=0, ?streamEncode=0, ?upscaleWorker=0, ?backendGraphs=0, ?conditionalGraph=0); values are validated
 // here, naming the field.
 
 import { fieldError } from './errors';
@@ -32,11 +33,16 @@ export interface EngineTuning {
   upscaleWorker: boolean;
   /** Run the pack's graph variant for the backend where it has one (the built-in pack: dynamic int8 on WASM). */
   backendGraphs: boolean;
+  /**
+   * With backendGraphs: steps outside the pack's guidance interval run its batch-1 conditionalDenoiser
+   * graph where the backend has one; off, they run the batch-2 denoiser and take its conditional row.
+   */
+  conditionalGraph: boolean;
 }
 
-export const DEFAULT_TUNING: EngineTuning = { threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true, upscaleWorker: true, backendGraphs: true };
+export const DEFAULT_TUNING: EngineTuning = { threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true, upscaleWorker: true, backendGraphs: true, conditionalGraph: true };
 
-const FLAGS = ['gpuLatents', 'streamEncode', 'upscaleWorker', 'backendGraphs'] as const;
+const FLAGS = ['gpuLatents', 'streamEncode', 'upscaleWorker', 'backendGraphs', 'conditionalGraph'] as const;
 
 export const MAX_THREADS = 16;
 
@@ -53,7 +59,7 @@ export function validateTuning(value: unknown): EngineTuning {
   if (typeof wasmRuntime !== 'string' || !(WASM_RUNTIMES as readonly string[]).includes(wasmRuntime)) {
     throw fieldError('OptionsError', 'wasmRuntime', '"plain" or "asyncify"', wasmRuntime);
   }
-  const flags: Record<(typeof FLAGS)[number], boolean> = { gpuLatents: true, streamEncode: true, upscaleWorker: true, backendGraphs: true };
+  const flags = Object.fromEntries(FLAGS.map((name) => [name, DEFAULT_TUNING[name]])) as Record<(typeof FLAGS)[number], boolean>;
   for (const name of FLAGS) {
     const v = o[name] ?? DEFAULT_TUNING[name];
     if (typeof v !== 'boolean') throw fieldError('OptionsError', name, 'true or false', v);

@@ -10,6 +10,13 @@
 //
 //   "variants": { "wasm": { "denoiser": { "file": "denoiser.wasm.onnx", "externalData": ["denoiser.onnx"] } } }
 //
+// One role exists only as a variant: `conditionalDenoiser`, the denoiser at
+// batch 1 for the steps outside the pack's guidance interval, which need the
+// conditional velocity alone (manifest scheduler.guidanceInterval). Where a
+// backend has none, those steps run the batch-2 denoiser and read its
+// conditional row: the same velocity for twice the work, which on a GPU costs
+// little, and on WASM is what the variant saves (half a call per such step).
+//
 // Apps that predate this field ignore it and run the defaults everywhere.
 
 import { fieldError } from './errors';
@@ -17,8 +24,8 @@ import type { PackManifest } from './manifest';
 import type { Backend } from './options';
 
 export const VARIANT_BACKENDS = ['wasm', 'webgpu'] as const satisfies readonly Backend[];
-/** The graph roles a variant may replace (a decoder is not supported by the engine yet). */
-export const VARIANT_ROLES = ['textEncoder', 'denoiser'] as const;
+/** The graph roles a variant may fill (a decoder is not supported by the engine yet); conditionalDenoiser has no default. */
+export const VARIANT_ROLES = ['textEncoder', 'denoiser', 'conditionalDenoiser'] as const;
 export type GraphRole = (typeof VARIANT_ROLES)[number];
 export const MAX_EXTERNAL_DATA = 8;
 
@@ -86,7 +93,7 @@ export function chooseGraphs(
   manifest: Pick<PackManifest, 'graphs' | 'variants'>,
   backend: Backend,
   useVariants: boolean,
-): { textEncoder: GraphChoice | null; denoiser: GraphChoice } {
+): { textEncoder: GraphChoice | null; denoiser: GraphChoice; conditionalDenoiser: GraphChoice | null } {
   const variants = useVariants ? manifest.variants?.[backend] : undefined;
   const pick = (role: GraphRole, file: string): GraphChoice => {
     const v = variants?.[role];
@@ -95,11 +102,12 @@ export function chooseGraphs(
   return {
     textEncoder: manifest.graphs.textEncoder === null ? null : pick('textEncoder', manifest.graphs.textEncoder),
     denoiser: pick('denoiser', manifest.graphs.denoiser),
+    conditionalDenoiser: variants?.conditionalDenoiser ? pick('conditionalDenoiser', '') : null,
   };
 }
 
 /** Every file a backend's session needs, graphs and their external data, each once. */
 export function graphFiles(choice: ReturnType<typeof chooseGraphs>): string[] {
-  const files = [choice.textEncoder, choice.denoiser].flatMap((c) => (c ? [c.file, ...c.externalData] : []));
+  const files = [choice.textEncoder, choice.denoiser, choice.conditionalDenoiser].flatMap((c) => (c ? [c.file, ...c.externalData] : []));
   return [...new Set(files)];
 }

@@ -47,6 +47,11 @@ export interface PackManifest {
     defaultSteps: number;
     defaultGuidance: number;
     shift: number;
+    /**
+     * Classifier-free guidance only on steps whose t lies in (lo, hi]; the others take the conditional
+     * velocity alone (half a call with the backend's conditionalDenoiser graph). Absent: every step.
+     */
+    guidanceInterval?: [number, number];
   };
   tokenizer: { file: string; maxLength: number; padId: number; unkId: number };
   graphs: { textEncoder: string | null; denoiser: string; decoder: string | null };
@@ -169,6 +174,15 @@ function validateVocabulary(value: unknown): Record<string, string[]> | undefine
   return out;
 }
 
+function validateGuidanceInterval(value: unknown): [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const expected = 'an array [lo, hi] of two numbers with 0 <= lo < hi <= 1';
+  if (!Array.isArray(value) || value.length !== 2) fail('scheduler.guidanceInterval', expected, value);
+  const [lo, hi] = value as unknown[];
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo >= 0 && lo < hi && hi <= 1)) fail('scheduler.guidanceInterval', expected, value);
+  return [lo, hi];
+}
+
 function validateGpuLimits(value: unknown): PackManifest['gpuLimits'] {
   if (value === undefined) return undefined;
   const o = obj(value, 'gpuLimits');
@@ -216,6 +230,8 @@ export function validateManifest(value: unknown): PackManifest {
     defaultGuidance: num(s, 'defaultGuidance', 'scheduler.defaultGuidance', 0, 50),
     shift: num(s.shift === undefined ? { shift: 1 } : s, 'shift', 'scheduler.shift', 0, 100, true),
   };
+  const interval = validateGuidanceInterval(s['guidanceInterval']);
+  if (interval) (scheduler as PackManifest['scheduler']).guidanceInterval = interval;
 
   const shardSize = int(m, 'shardSize', 'shardSize', 1, MAX_SHARD_SIZE);
   const files = validateFiles(m['files'], shardSize);

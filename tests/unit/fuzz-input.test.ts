@@ -110,7 +110,8 @@ describe('manifest validator, fuzzed', () => {
   it('duplicate entries: a repeated file path, or one shard listed with two sizes, is refused', () => {
     const twice = structuredClone(fixture) as { files: { path: string; shards: { sha256: string; size: number }[] }[] };
     twice.files.push(structuredClone(twice.files[0]!));
-    expect(() => validateManifest(twice)).toThrow(/^files\[3\]\.path: expected a path not used by another file/);
+    const last = twice.files.length - 1;
+    expect(() => validateManifest(twice)).toThrow(new RegExp(`^files\\[${last}\\]\\.path: expected a path not used by another file`));
     const conflicting = structuredClone(fixture) as typeof twice;
     const a = conflicting.files[2]!.shards[0]!;
     const b = conflicting.files[2]!.shards[1]!;

@@ -16,7 +16,16 @@ export interface Golden {
   seed: number;
   noise_head: number[];
   /** kind and corrections: packs exported since the multistep samplers (the fixture predates them). */
-  scheduler: { kind?: string; steps: number; shift: number; timesteps: number[]; corrections?: number[] };
+  scheduler: {
+    kind?: string;
+    steps: number;
+    shift: number;
+    timesteps: number[];
+    corrections?: number[];
+    /** Packs exported since guidance on an interval: the interval, and which steps it guides. */
+    guidance_interval?: number[];
+    guided?: boolean[];
+  };
   guidance: number;
   text: { states: string; states_shape: number[]; mask: number[][] };
   step: {
@@ -32,8 +41,14 @@ export interface Golden {
   tolerance: { text_states: number; velocity: number; next_sample: number };
   /** x after each of the first `steps` steps of the pack's sampler, from the seeded noise: [steps, C, T, H, W]. */
   trajectory?: { steps: number; file: string; tolerance: number };
-  /** Per-backend graph variants (models/export.py --wasm-variant): the same step, each with its own stated tolerance. */
-  variants?: Record<string, { denoiser: string; tolerance: { velocity: number; velocity_mean: number; next_sample: number } }>;
+  /** The golden step's sample and t through the conditional half alone, at batch 1 (velocity [1, C, T, H, W]). */
+  conditional?: { velocity: string; velocity_shape: number[] };
+  /**
+   * Per-backend graph variants (models/export.py --wasm-variant, --conditional-graph): the graph file of
+   * each role, each held to the variant's stated tolerance (denoiser: the golden step; conditionalDenoiser:
+   * the conditional velocity).
+   */
+  variants?: Record<string, { denoiser?: string; conditionalDenoiser?: string; tolerance: { velocity: number; velocity_mean: number; next_sample: number } }>;
 }
 
 export function readJson<T>(path: string): T {

@@ -12,7 +12,7 @@ import { BUILT_IN_PACK, FIXTURE_PACK, readJson } from './golden';
 const fixture = readJson<PackManifest>(join(FIXTURE_PACK, 'manifest.json'));
 const builtIn = validateManifest(readJson(join(BUILT_IN_PACK, 'manifest.json')));
 
-/** The fixture manifest with `variants` set; its files are tokenizer.json, text_encoder.onnx and denoiser.onnx. */
+/** The fixture manifest with `variants` set; its files are tokenizer.json, text_encoder.onnx, denoiser.onnx and denoiser.cond.onnx. */
 function withVariants(variants: unknown): Record<string, unknown> {
   return { ...(structuredClone(fixture) as unknown as Record<string, unknown>), variants };
 }
@@ -30,7 +30,7 @@ function fieldOf(variants: unknown): string {
 
 describe('variants in the manifest', () => {
   it('is optional, and kept when valid', () => {
-    expect(validateManifest(structuredClone(fixture)).variants).toBeUndefined();
+    expect(validateManifest(withVariants(undefined)).variants).toBeUndefined();
     const m = validateManifest(withVariants({ wasm: { denoiser: { file: 'text_encoder.onnx', externalData: ['denoiser.onnx'] } } }));
     expect(m.variants).toEqual({ wasm: { denoiser: { file: 'text_encoder.onnx', externalData: ['denoiser.onnx'] } } });
     expect(validateManifest(withVariants({ webgpu: { denoiser: { file: 'denoiser.onnx' } } })).variants).toEqual({
@@ -66,7 +66,9 @@ describe('chooseGraphs', () => {
     const wasm = chooseGraphs(builtIn, 'wasm', true);
     expect(wasm.denoiser).toEqual({ file: 'denoiser.wasm.onnx', externalData: ['denoiser.onnx'], variant: true });
     expect(wasm.textEncoder).toEqual({ file: 'text_encoder.onnx', externalData: [], variant: false });
-    expect(graphFiles(wasm)).toEqual(['text_encoder.onnx', 'denoiser.wasm.onnx', 'denoiser.onnx']);
+    // And its batch-1 conditional graph for the unguided steps, reading the same weights.
+    expect(wasm.conditionalDenoiser).toEqual({ file: 'denoiser.cond.wasm.onnx', externalData: ['denoiser.onnx'], variant: true });
+    expect(graphFiles(wasm)).toEqual(['text_encoder.onnx', 'denoiser.wasm.onnx', 'denoiser.onnx', 'denoiser.cond.wasm.onnx']);
   });
 
   it('keeps the default graphs on WebGPU, and everywhere when variants are off', () => {
@@ -79,6 +81,17 @@ describe('chooseGraphs', () => {
 
   it('handles a pack without variants or without a text encoder', () => {
     const bare = { graphs: { textEncoder: null, denoiser: 'd.onnx', decoder: null } };
-    expect(chooseGraphs(bare, 'wasm', true)).toEqual({ textEncoder: null, denoiser: { file: 'd.onnx', externalData: [], variant: false } });
+    expect(chooseGraphs(bare, 'wasm', true)).toEqual({ textEncoder: null, denoiser: { file: 'd.onnx', externalData: [], variant: false }, conditionalDenoiser: null });
+  });
+
+  it('gives a backend the batch-1 conditional graph only where the pack has one, and only with variants on', () => {
+    const m = validateManifest(structuredClone(fixture));
+    const wasm = chooseGraphs(m, 'wasm', true);
+    expect(wasm.conditionalDenoiser).toEqual({ file: 'denoiser.cond.onnx', externalData: ['denoiser.onnx'], variant: true });
+    expect(wasm.denoiser).toEqual({ file: 'denoiser.onnx', externalData: [], variant: false });
+    // Every file once: the conditional graph's weights are the default graph's file.
+    expect(graphFiles(wasm)).toEqual(['text_encoder.onnx', 'denoiser.onnx', 'denoiser.cond.onnx']);
+    expect(chooseGraphs(m, 'webgpu', true).conditionalDenoiser).toBeNull();
+    expect(chooseGraphs(m, 'wasm', false).conditionalDenoiser).toBeNull();
   });
 });

@@ -32,7 +32,8 @@ describe('validateManifest', () => {
     const m = validateManifest(clone());
     expect(m.id).toBe('zoetrope-fixture-tiny');
     expect(m.fixture).toBe(true);
-    expect(m.files.length).toBe(3);
+    expect(m.files.length).toBe(4); // tokenizer, text encoder, denoiser and its batch-1 conditional graph
+    expect(m.scheduler.guidanceInterval).toEqual([0, 0.8]);
   });
   it('rejects a non-object', () => expect(() => validateManifest([])).toThrow(/^manifest: expected an object/));
   it('format must be zoetrope-pack', () => expectFieldError((m) => (m.format = 'other'), 'format'));
@@ -58,6 +59,15 @@ describe('validateManifest', () => {
   it('scheduler.defaultSteps must be 1..1000', () => expectFieldError((m) => (m.scheduler.defaultSteps = 0), 'scheduler.defaultSteps'));
   it('scheduler.defaultGuidance must be 0..50', () => expectFieldError((m) => (m.scheduler.defaultGuidance = -1), 'scheduler.defaultGuidance'));
   it('scheduler.shift must be above 0', () => expectFieldError((m) => (m.scheduler.shift = 0), 'scheduler.shift'));
+  it('scheduler.guidanceInterval is optional', () => {
+    const m = clone();
+    delete m.scheduler.guidanceInterval;
+    expect(validateManifest(m).scheduler.guidanceInterval).toBeUndefined();
+  });
+  it.each([['not an array', 0.5], ['one number', [0.5]], ['lo >= hi', [0.5, 0.5]], ['below 0', [-0.1, 1]], ['above 1', [0, 1.5]], ['a string', ['0', 1]], ['NaN', [Number.NaN, 1]]])(
+    'scheduler.guidanceInterval refuses %s',
+    (_, value) => expectFieldError((m) => (m.scheduler.guidanceInterval = value), 'scheduler.guidanceInterval'),
+  );
   it('tokenizer.file must be a listed file', () => expectFieldError((m) => (m.tokenizer.file = 'vocab.txt'), 'tokenizer.file'));
   it('tokenizer.maxLength must be a positive integer', () => expectFieldError((m) => (m.tokenizer.maxLength = 0), 'tokenizer.maxLength'));
   it('tokenizer.padId must be an integer', () => expectFieldError((m) => (m.tokenizer.padId = null), 'tokenizer.padId'));

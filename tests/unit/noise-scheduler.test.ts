@@ -2,7 +2,7 @@
 // Python exporter's golden vectors (tests/fixtures/fixture-model/golden).
 import { describe, expect, it } from 'vitest';
 import { gaussianNoise, mulberry32 } from '../../workers/noise';
-import { guidedStep, stepCorrections, timesteps } from '../../workers/scheduler';
+import { guidedStep, guidedSteps, stepCorrections, timesteps } from '../../workers/scheduler';
 import { golden, maxAbsDiff } from './golden';
 
 describe('seeded Gaussian noise', () => {
@@ -71,6 +71,41 @@ describe('rectified-flow scheduler', () => {
     expect(Array.from(clean)).toEqual([0, 2]);
     expect(x[0]).toBeCloseTo(1 - 0.25 * 2 + 0.1 * (0 - 0.5), 6);
     expect(x[1]).toBeCloseTo(1 + 0.25 * 2 + 0.1 * (2 + 1), 6);
+  });
+  it('an unguided step (guidance null) takes the conditional row alone, from a batch-1 or a batch-2 velocity', () => {
+    for (const velocity of [new Float32Array([3, 5]), new Float32Array([3, 5, 100, -100])]) {
+      const x = new Float32Array([1, 2]);
+      const clean = new Float32Array([0.5, 0.5]);
+      guidedStep(x, velocity, null, 1, 0.5, 0, clean);
+      expect(Array.from(x)).toEqual([1 - 1.5, 2 - 2.5]);
+      expect(Array.from(clean)).toEqual([1 - 3, 2 - 5]);
+    }
+    // With the multistep term, exactly as a guided step whose guided velocity were v_c.
+    const a = new Float32Array([0.3, -0.7]);
+    const b = a.slice();
+    const ca = new Float32Array([0.1, 0.2]);
+    const cb = ca.slice();
+    guidedStep(a, new Float32Array([0.9, -0.4]), null, 0.6, 0.4, 0.07, ca);
+    guidedStep(b, new Float32Array([0.9, -0.4, 0.9, -0.4]), 2, 0.6, 0.4, 0.07, cb); // v_c = v_u: guidance changes nothing
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(ca)).toEqual(Array.from(cb));
+  });
+  it('rejects a batch-1 velocity for a guided step', () => {
+    expect(() => guidedStep(new Float32Array(2), new Float32Array(2), 2, 1, 0, 0, new Float32Array(2))).toThrow(/expected 4/);
+    expect(() => guidedStep(new Float32Array(2), new Float32Array(3), null, 1, 0, 0, new Float32Array(2))).toThrow(/expected 2 or 4/);
+  });
+  it('guidance on an interval: steps with t in (lo, hi]; every step without one', () => {
+    const ts = timesteps(14, 2.5);
+    expect(guidedSteps(ts)).toEqual(new Array(14).fill(true));
+    // The built-in pack's interval leaves its first two steps (t = 1, 0.970) unguided.
+    expect(guidedSteps(ts, [0, 0.95])).toEqual([false, false, ...new Array(12).fill(true)]);
+    expect(guidedSteps(timesteps(4, 1), [0.3, 0.75])).toEqual([false, true, true, false]); // t = 1, .75, .5, .25
+  });
+  it("matches the exporter's guided steps (golden)", () => {
+    const s = golden.scheduler;
+    expect(s.guidance_interval).toBeDefined();
+    expect(guidedSteps(timesteps(s.steps, s.shift), s.guidance_interval as [number, number])).toEqual(s.guided);
+    expect(s.guided?.includes(false)).toBe(true); // the fixture's interval does leave steps unguided
   });
   it('rejects a velocity of the wrong size', () => {
     expect(() => guidedStep(new Float32Array(2), new Float32Array(2), 1, 1, 0, 0, new Float32Array(2))).toThrow(/expected 4/);

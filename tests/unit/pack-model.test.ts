@@ -26,7 +26,7 @@ describe('pack-model', () => {
   });
   it('writes a valid manifest whose shards hash to their names and rebuild each file', () => {
     const manifest = validateManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
-    expect(manifest.files.map((f) => f.path).sort()).toEqual(['denoiser.onnx', 'text_encoder.onnx', 'tokenizer.json']);
+    expect(manifest.files.map((f) => f.path).sort()).toEqual(['denoiser.cond.onnx', 'denoiser.onnx', 'text_encoder.onnx', 'tokenizer.json']);
     for (const file of manifest.files) {
       const parts = file.shards.map((s) => readFileSync(join(out, 'shards', s.sha256)));
       for (const [i, part] of parts.entries()) {
