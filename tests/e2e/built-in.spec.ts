@@ -90,9 +90,13 @@ test('the default page installs the built-in model and generates on WASM', async
   // The pack's own default step count: what a person gets without touching settings.
   const steps = Number(await page.getByTestId('steps').inputValue());
   expect(steps).toBeGreaterThanOrEqual(8);
+  // And the page's own seed. (This test used seed 7 until pack 0.2.3, whose clip for it loses the ball
+  // for 7 frames. Over seeds 0-47 of this prompt on the WASM path, 46 clips pass the checks below with
+  // 0.2.3 and 46 with 0.2.2; they fail on seeds 7 and 31, and 11 and 31: models/README.md.)
+  const seed = Number(await page.getByTestId('seed').inputValue());
   await page.getByTestId('prompt').fill(PROMPT);
   await expect(page.getByTestId('prompt-check')).toBeEmpty();
-  const facts = await generate(page, { prompt: PROMPT, seed: 7, steps }, 400_000);
+  const facts = await generate(page, { prompt: PROMPT, seed, steps }, 400_000);
   expectBuiltInVideo(facts);
   expect(facts.backend).toBe('wasm');
 

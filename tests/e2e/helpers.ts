@@ -2,10 +2,21 @@
 // random weights, tests/fixtures/fixture-pack), wait for states, generate,
 // and read the facts the page exposes about its result.
 import { expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { formatBytes } from '../../src/lib/format';
 
 export const FIXTURE_ID = 'zoetrope-fixture-tiny';
 export const FIXTURE_MANIFEST = `/models/${FIXTURE_ID}/manifest.json`;
-export const FIXTURE_SHARDS = 6;
+// Read from the committed fixture pack, so a re-exported fixture does not break the figures the tests expect.
+const fixturePack = JSON.parse(readFileSync(new URL('../fixtures/fixture-pack/manifest.json', import.meta.url), 'utf8')) as {
+  totalBytes: number;
+  files: { shards: { sha256: string }[] }[];
+};
+/** Distinct shards of the fixture pack (what an install fetches). */
+export const FIXTURE_SHARDS = new Set(fixturePack.files.flatMap((f) => f.shards.map((s) => s.sha256))).size;
+/** The fixture pack's bytes, and its size as the page writes it ("554 KB"). */
+export const FIXTURE_BYTES = fixturePack.totalBytes;
+export const FIXTURE_SIZE = formatBytes(fixturePack.totalBytes);
 
 export function appUrl(backend: 'auto' | 'webgpu' | 'wasm', model = FIXTURE_MANIFEST): string {
   return `/?model=${encodeURIComponent(model)}&backend=${backend}`;

@@ -4,11 +4,10 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectValidFixtureVideo, generate, logConsole, waitReady } from './helpers';
+import { expectValidFixtureVideo, FIXTURE_BYTES, generate, logConsole, waitReady } from './helpers';
 import { FIXTURE_PACK_DIR, makeUpdatedFixturePack, type PackServer, startFixtureServer } from './pack-server';
 import { countRows } from './store-facts';
 
-const FIXTURE_BYTES = 505_881;
 let server: PackServer;
 let origin: string;
 

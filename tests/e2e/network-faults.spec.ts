@@ -5,11 +5,10 @@
 // server, and wrong bytes. In every case either the retry succeeds or a clear
 // error shows, and a model never counts as installed with bad data.
 import { expect, test, type Page } from '@playwright/test';
-import { logConsole } from './helpers';
+import { FIXTURE_BYTES, FIXTURE_SHARDS, logConsole } from './helpers';
 import { type PackServer, startFixtureServer } from './pack-server';
 import { storeFacts } from './store-facts';
 
-const FIXTURE_BYTES = 505_881;
 const FIXTURE_KEY = 'zoetrope-fixture-tiny@0.1.0';
 let server: PackServer;
 let origin: string;
@@ -31,8 +30,8 @@ async function expectInstalledIntact(page: Page): Promise<void> {
   await expect(page.getByTestId('library-model')).toHaveCount(1);
   const facts = await storeFacts(page);
   expect(facts.records).toEqual([FIXTURE_KEY]);
-  expect(facts.keys).toHaveLength(6);
-  expect(facts.verified).toBe(6);
+  expect(facts.keys).toHaveLength(FIXTURE_SHARDS);
+  expect(facts.verified).toBe(FIXTURE_SHARDS);
   expect(facts.partials).toBe(0);
 }
 
