@@ -42,7 +42,8 @@ export function printReport(results) {
   const rows = [
     ['crossOriginIsolated, threads, wasm file', ...cols.map((k) => `${c[k].crossOriginIsolated}, ${c[k].backend === 'wasm' ? c[k].threads : '—'}, ${c[k].backend === 'wasm' ? c[k].wasmFile : 'asyncify (WebGPU EP)'}`)],
     ['denoiser graph', ...cols.map((k) => c[k].load?.graphs?.denoiser ?? '—')],
-    ['session creation, text encoder + denoiser', ...cols.map((k) => ms(c[k].sessionMs))],
+    ['session creation, text encoder + denoiser graphs', ...cols.map((k) => ms(c[k].sessionMs))],
+    ['warm-up run of the graphs at load (WASM)', ...cols.map((k) => (c[k].warmUpMs ? ms(c[k].warmUpMs) : '—'))],
     ['text encoding (inside ORT)', ...cols.map((k) => `${ms(c[k].textMs)} (${ms(c[k].textOrtMs)})`)],
     ['one denoising step, batch 2 with CFG, median (inside ORT)', ...cols.map((k) => `${ms(c[k].stepMs)} (${ms(c[k].stepOrtMs)})`)],
     ['onnxruntime-node on the default graph / its fp32 fold, same threads, timed right after', ...cols.map((k) => `${ms(c[k].native?.int8)} / ${ms(c[k].native?.fp32)} (${c[k].native?.threads} thread${c[k].native?.threads === 1 ? '' : 's'})`)],
@@ -91,6 +92,11 @@ export function printReport(results) {
   pair('webgpu-cpu-latents', 'latents stay on the GPU', (r) => r.warmMs, `prompt to MP4, ${c['webgpu']?.steps} step(s), warm`);
   pair('wasm-default-graph', 'WASM graph variant (dynamic int8) instead of the default graph', (r) => r.stepMs, 'denoising step');
   pair('wasm-default-graph', 'WASM graph variant (dynamic int8) instead of the default graph', (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
+  pair('wasm-same', 'nothing (A/A: the same settings on both pages)', (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
+  pair('wasm-same', 'nothing (A/A: the same settings on both pages)', (r) => r.stepMs, 'denoising step');
+  pair('wasm-no-warmup', 'a warm-up run of the graphs at load (WASM)', (r) => r.coldMs, `prompt to MP4, ${steps} steps, cold (the first job after load)`);
+  pair('wasm-no-warmup', 'a warm-up run of the graphs at load (WASM)', (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
+  pair('wasm-no-warmup', 'a warm-up run of the graphs at load (WASM)', (r) => r.sessionMs + r.warmUpMs, 'session creation + warm-up');
   const cond = 'batch-1 conditional graph for the unguided steps, instead of the batch-2 graph';
   pair('wasm-batch2-unguided', cond, (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
   pair('wasm-batch2-unguided', cond, (r) => r.warmMs * (1 - r.overhead), 'inside ORT, a warm clip');

@@ -75,6 +75,9 @@ const ALL_CONFIGS = [
   ...(manifest.variants?.wasm?.conditionalDenoiser
     ? [{ name: 'wasm-batch2-unguided', backend: /** @type {const} */ ('wasm'), query: '&conditionalGraph=0', steps: STEPS, runs: RUNS, label: 'WASM, unguided steps on the batch-2 graph, not the batch-1 conditional graph (before)', base: 'wasm' }]
     : []),
+  // An A/A pair: the same configuration on two pages, to show what the pairing itself contributes.
+  { name: 'wasm-same', backend: 'wasm', query: '', steps: STEPS, runs: RUNS, label: 'WASM, 2 threads, the same settings on a second page (A/A)', base: 'wasm' },
+  { name: 'wasm-no-warmup', backend: 'wasm', query: '&warmUp=0', steps: STEPS, runs: RUNS, label: 'WASM, no warm-up run at load (before)', base: 'wasm' },
   ...(args.includes('--no-webgpu')
     ? []
     : /** @type {const} */ ([
@@ -220,7 +223,14 @@ try {
         r.jsHeap.push(await jsMemory(page));
       }
       for (let run = 0; run <= config.runs; run++) {
-        for (const [i, page] of pages.entries()) {
+        // The order alternates from round to round, and the page that generates is brought to the front:
+        // an A/A pair (wasm-same) measured the second of two pages 1.14x slower per clip when they ran
+        // in a fixed order without that, which had flattered every "after" side.
+        const order = [...pages.keys()];
+        if (run % 2 === 1) order.reverse();
+        for (const i of order) {
+          const page = /** @type {import('@playwright/test').Page} */ (pages[i]);
+          await page.bringToFront();
           records[i]?.runs.push(await generate(page, group[i]?.steps ?? config.steps, 1000 + run));
           records[i]?.jsHeap.push(await jsMemory(page));
         }
@@ -271,6 +281,7 @@ function summarise(r) {
     runs: undefined,
     jsHeap: undefined,
     sessionMs: r.load.sessionMs,
+    warmUpMs: r.load.warmUpMs ?? 0,
     readMs: r.load.readMs,
     threads: r.load.threads,
     wasmFile: r.load.runtime.wasmFile,

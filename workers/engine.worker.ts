@@ -135,8 +135,21 @@ const engine: EngineApi = {
       lostSignal = (await deviceLoss()).lost;
       void lostSignal.then((message) => (deviceLost = message));
     }
-    onProgress({ kind: 'loading', stage: 'sessions', done: graphCount, total: graphCount });
     const sessionMs = performance.now() - sessionStarted;
+    const pipeline = new Pipeline(manifest, tokenizer, textEncoder, denoiser, tuning.gpuLatents, conditional);
+    // WASM only: on SwiftShader's WebGPU one run takes tens of seconds, and a real GPU's first run is
+    // mostly shader compilation, which the first step then pays (README, "Performance").
+    const warmUpStarted = performance.now();
+    if (tuning.warmUp && choice.backend === 'wasm') {
+      try {
+        await pipeline.warmUp();
+      } catch (error) {
+        await pipeline.release(); // No model is loaded, so nothing else would free these sessions.
+        throw error;
+      }
+    }
+    const warmUpMs = tuning.warmUp && choice.backend === 'wasm' ? performance.now() - warmUpStarted : 0;
+    onProgress({ kind: 'loading', stage: 'sessions', done: graphCount, total: graphCount });
 
     const runtime = await runtimeInfo(choice.backend, tuning.wasmRuntime);
     const info: LoadedModel = {
@@ -152,9 +165,10 @@ const engine: EngineApi = {
       graphs: { textEncoder: graphs.textEncoder?.file ?? null, denoiser: graphs.denoiser.file, conditionalDenoiser: graphs.conditionalDenoiser?.file ?? null },
       readMs,
       sessionMs,
+      warmUpMs,
       promptVocabulary: wordLevelVocabulary(tokenizerJson, manifest.tokenizer.maxLength),
     };
-    loaded = { pipeline: new Pipeline(manifest, tokenizer, textEncoder, denoiser, tuning.gpuLatents, conditional), info, key };
+    loaded = { pipeline, info, key };
     // The upscale helper's script is fetched now, with the model, not during the first job: a
     // generation makes no request at all (privacy.spec.ts), not even a same-origin one.
     if (tuning.streamEncode && tuning.upscaleWorker) warmUpscaleHelper();

@@ -56,6 +56,34 @@ export class Pipeline {
     }
   }
 
+  /**
+   * Runs every graph once on zeros (the text encoder on padding, the denoiser at t = 1, the
+   * conditional graph too): onnxruntime's first run of a session pays for allocations and kernel
+   * setup, and V8 compiles the hot WASM kernels in the background only once they have run
+   * (dynamic tiering). Done at load, while the person writes a prompt, instead of in the first video.
+   */
+  async warmUp(): Promise<void> {
+    const { shape } = this.manifest.sample;
+    const n = shape[0] * shape[1] * shape[2] * shape[3];
+    const L = this.manifest.tokenizer.maxLength;
+    const ids: FeedTensor = { type: 'int64', data: new BigInt64Array(2 * L), dims: [2, L] };
+    const text: Record<string, FeedTensor> = {};
+    if (this.textEncoder) {
+      for (const [name, out] of Object.entries(await this.textEncoder.run({ input_ids: ids }))) text[name] = toFeed(out);
+    } else {
+      text['input_ids'] = ids;
+    }
+    const timestep: FeedTensor = { type: 'float32', data: new Float32Array([1, 1]), dims: [2] };
+    await this.denoiser.run({ ...text, timestep, sample: { type: 'float32', data: new Float32Array(2 * n), dims: [2, ...shape] } });
+    if (this.conditional) {
+      const row0: Record<string, FeedTensor> = {};
+      for (const [name, feed] of Object.entries(text)) {
+        row0[name] = { ...feed, data: feed.data.slice(0, feed.data.length / 2), dims: [1, ...feed.dims.slice(1)] } as FeedTensor;
+      }
+      await this.conditional.run({ ...row0, timestep: { type: 'float32', data: new Float32Array([1]), dims: [1] }, sample: { type: 'float32', data: new Float32Array(n), dims: [1, ...shape] } });
+    }
+  }
+
   async release(): Promise<void> {
     await this.textEncoder?.release();
     await this.denoiser.release();

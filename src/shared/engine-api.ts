@@ -73,6 +73,8 @@ export interface LoadedModel {
   graphs: { textEncoder: string | null; denoiser: string; conditionalDenoiser: string | null };
   readMs: number;
   sessionMs: number;
+  /** The warm-up run of every graph at load (WASM, tuning.warmUp), ms; 0 when there was none. */
+  warmUpMs: number;
   /** The words the model's tokenizer knows, for the prompt check; null for subword tokenizers. */
   promptVocabulary: PromptVocabulary | null;
 }

@@ -3,11 +3,12 @@
 // steps, whether frames stream into the encoder (and are upscaled on two
 // threads while they do), whether a backend runs
 // the pack's graph variant for it (src/shared/graph-variants.ts), and whether
-// unguided steps run the pack's batch-1 conditional graph. The defaults are the
+// unguided steps run the pack's batch-1 conditional graph, and whether the
+// WASM backend runs its graphs once at load (the warm-up). The defaults are the
 // fastest measured (README, "Performance"); `npm run bench` flips each one to
 // measure the optimisation it stands for, before and after, in the same run.
 // A page address may set them (?threads=1, ?wasmRuntime=asyncify,
-// ?gpuLatents=0, ?streamEncode=0, ?upscaleWorker=0, ?backendGraphs=0, ?conditionalGraph=0); values are validated
+// ?gpuLatents=0, ?streamEncode=0, ?upscaleWorker=0, ?backendGraphs=0, ?conditionalGraph=0, ?warmUp=0); values are validated
 // here, naming the field.
 
 import { fieldError } from './errors';
@@ -38,11 +39,16 @@ export interface EngineTuning {
    * graph where the backend has one; off, they run the batch-2 denoiser and take its conditional row.
    */
   conditionalGraph: boolean;
+  /**
+   * WASM: run every graph once on zeros when the model loads, so the first video does not pay
+   * onnxruntime's first-run costs, and V8 starts optimising the hot kernels while the person types.
+   */
+  warmUp: boolean;
 }
 
-export const DEFAULT_TUNING: EngineTuning = { threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true, upscaleWorker: true, backendGraphs: true, conditionalGraph: true };
+export const DEFAULT_TUNING: EngineTuning = { threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true, upscaleWorker: true, backendGraphs: true, conditionalGraph: true, warmUp: true };
 
-const FLAGS = ['gpuLatents', 'streamEncode', 'upscaleWorker', 'backendGraphs', 'conditionalGraph'] as const;
+const FLAGS = ['gpuLatents', 'streamEncode', 'upscaleWorker', 'backendGraphs', 'conditionalGraph', 'warmUp'] as const;
 
 export const MAX_THREADS = 16;
 

@@ -2,7 +2,7 @@
 // on the TEST FIXTURE pack: the page is cross-origin isolated (COOP/COEP),
 // so WASM gets threads unless ?threads=1; the "before" settings that
 // `npm run bench` measures (Asyncify build, batch encoding, the upscale on
-// one thread) still give the same frames, and the same decoded MP4 (the
+// one thread, no warm-up at load) still give the same frames, and the same decoded MP4 (the
 // upscaled frames made by the helper worker or not); a bad value is named on
 // the page and the defaults are used.
 import { expect, test } from '@playwright/test';
@@ -33,6 +33,12 @@ test('threads, runtime build, streamed encoding and the upscale helper from the 
   const oneUpscaler = await generate(page, { prompt: PROMPT, seed: 7, steps: 3 });
   expect(oneUpscaler.framesSha256).toBe(plain.framesSha256);
   expect(oneUpscaler.decodedSha256).toBe(plain.decodedSha256);
+
+  // Without the warm-up run at load: the same frames (it runs the graphs on zeros and keeps nothing).
+  await page.goto(`${appUrl('wasm')}&warmUp=0`);
+  await waitReady(page);
+  const cold = await generate(page, { prompt: PROMPT, seed: 7, steps: 3 });
+  expect(cold.framesSha256).toBe(plain.framesSha256);
 });
 
 test('a bad tuning parameter is named, and the defaults are used', async ({ page }) => {
