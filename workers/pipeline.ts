@@ -76,11 +76,7 @@ export class Pipeline {
     const timestep: FeedTensor = { type: 'float32', data: new Float32Array([1, 1]), dims: [2] };
     await this.denoiser.run({ ...text, timestep, sample: { type: 'float32', data: new Float32Array(2 * n), dims: [2, ...shape] } });
     if (this.conditional) {
-      const row0: Record<string, FeedTensor> = {};
-      for (const [name, feed] of Object.entries(text)) {
-        row0[name] = { ...feed, data: feed.data.slice(0, feed.data.length / 2), dims: [1, ...feed.dims.slice(1)] } as FeedTensor;
-      }
-      await this.conditional.run({ ...row0, timestep: { type: 'float32', data: new Float32Array([1]), dims: [1] }, sample: { type: 'float32', data: new Float32Array(n), dims: [1, ...shape] } });
+      await this.conditional.run({ ...promptRow(text), timestep: { type: 'float32', data: new Float32Array([1]), dims: [1] }, sample: { type: 'float32', data: new Float32Array(n), dims: [1, ...shape] } });
     }
   }
 
@@ -131,12 +127,7 @@ export class Pipeline {
       timestep.fill(t);
       return { ...textFeeds, timestep: { type: 'float32', data: timestep, dims: [2] } };
     };
-    // The conditional graph takes row 0 of every text feed (the prompt; row 1 is the empty prompt).
-    const condText: Record<string, FeedTensor> = {};
-    for (const [name, feed] of Object.entries(textFeeds)) {
-      const rows = feed.dims[0] ?? 1;
-      condText[name] = { ...feed, data: feed.data.slice(0, feed.data.length / rows), dims: [1, ...feed.dims.slice(1)] } as FeedTensor;
-    }
+    const condText = promptRow(textFeeds);
     const condDims = [1, ...shape];
     // The ORT time of the step's call, from whichever session ran it.
     let lastOrtMs = 0;
@@ -201,6 +192,16 @@ export class Pipeline {
     const frames = sampleToRgba(sample, shape);
     return { frames, textMs, textOrtMs, stepMs, stepOrtMs, latents: onGpu ? 'gpu' : 'cpu', loopStartedAt, loopMs, previewMs };
   }
+}
+
+/** Row 0 of every batch-2 text feed (the prompt's; row 1 is the empty prompt's): the conditional graph's text. */
+function promptRow(feeds: Record<string, FeedTensor>): Record<string, FeedTensor> {
+  const out: Record<string, FeedTensor> = {};
+  for (const [name, feed] of Object.entries(feeds)) {
+    const rows = feed.dims[0] ?? 1;
+    out[name] = { ...feed, data: feed.data.slice(0, feed.data.length / rows), dims: [1, ...feed.dims.slice(1)] } as FeedTensor;
+  }
+  return out;
 }
 
 function toFeed(out: OutputTensor): FeedTensor {
