@@ -38,9 +38,9 @@ export function overheadOf(g) {
     delivery: g.deliveryMs,
   };
   const total = g.pageMs - ort;
-  // encoderFirstFrame is part of encoderAdd, so it stays out of the sum.
+  // encoderFirstFrame is part of encoderAdd and loopSetup of loopOther, so they stay out of the sum.
   // upscaleHelperFrames is a count of frames, not ms.
-  return { ...rows, unaccounted: total - sum(Object.values(rows)), encoderFirstFrame: p.encoderFirstFrameMs ?? NaN, upscaleHelperFrames: p.upscaleHelperFrames ?? NaN, total, pageMs: g.pageMs };
+  return { ...rows, unaccounted: total - sum(Object.values(rows)), encoderFirstFrame: p.encoderFirstFrameMs ?? NaN, loopSetup: p.loopSetupMs ?? NaN, upscaleHelperFrames: p.upscaleHelperFrames ?? NaN, total, pageMs: g.pageMs };
 }
 
 /** @type {[string, string][]} */
@@ -53,6 +53,7 @@ const LABELS = [
   ['preview', '… preview pixels (sampleToRgba), summed'],
   ['emit', '… posting step events (previews cloned), summed'],
   ['loopOther', '… rest of the loop (noise, preview buffers)'],
+  ['loopSetup', '… … of which before the first step (the seeded noise, the schedule)'],
   ['afterLoop', '… loop end → frames (final pixels, yield)'],
   ['rgb', '… RGBA → RGB'],
   ['hash', '… SHA-256 of the frames'],

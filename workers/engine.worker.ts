@@ -94,6 +94,7 @@ const engine: EngineApi = {
       backend: choice.backend,
       wasmRuntime: tuning.wasmRuntime,
       threads: Math.min(tuning.threads ?? Infinity, wasmThreadCount(env)),
+      spin: tuning.spin,
     };
     if (manifest.graphs.decoder !== null) {
       throw new ZoetropeError('UnsupportedModelError', 'This model needs a decoder graph, which this version of Zoetrope does not support yet.', { graph: 'decoder' });
@@ -139,8 +140,9 @@ const engine: EngineApi = {
     const pipeline = new Pipeline(manifest, tokenizer, textEncoder, denoiser, tuning.gpuLatents, conditional);
     // WASM only: on SwiftShader's WebGPU one run takes tens of seconds, and a real GPU's first run is
     // mostly shader compilation, which the first step then pays (README, "Performance").
+    const warmUp = tuning.warmUp && choice.backend === 'wasm';
     const warmUpStarted = performance.now();
-    if (tuning.warmUp && choice.backend === 'wasm') {
+    if (warmUp) {
       try {
         await pipeline.warmUp();
       } catch (error) {
@@ -148,7 +150,7 @@ const engine: EngineApi = {
         throw error;
       }
     }
-    const warmUpMs = tuning.warmUp && choice.backend === 'wasm' ? performance.now() - warmUpStarted : 0;
+    const warmUpMs = warmUp ? performance.now() - warmUpStarted : 0;
     onProgress({ kind: 'loading', stage: 'sessions', done: graphCount, total: graphCount });
 
     const runtime = await runtimeInfo(choice.backend, tuning.wasmRuntime);
@@ -280,6 +282,7 @@ const engine: EngineApi = {
             endedAt: 0,
             toLoopMs: out.loopStartedAt - started,
             loopMs: out.loopMs,
+            loopSetupMs: out.setupMs,
             stepOutsideOrtMs: out.stepMs.reduce((a, ms, i) => a + ms - (out.stepOrtMs[i] ?? 0), 0),
             checkpointMs,
             previewMs: out.previewMs,

@@ -99,6 +99,8 @@ export interface SessionRequest {
   backend: Backend;
   wasmRuntime: WasmRuntime;
   threads: number;
+  /** WASM with threads: ORT's pool threads spin between runs instead of sleeping (tuning.spin). */
+  spin: boolean;
 }
 
 /** A graph's bytes, and the files its tensors stored as ONNX external data live in (by their `location`). */
@@ -116,6 +118,9 @@ export async function createSession(graph: GraphBytes, request: SessionRequest, 
       ...(graph.externalData.length ? { externalData: graph.externalData } : {}),
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
+      // Without spinning, ORT's pool threads sleep as soon as a run ends instead of busy-waiting for
+      // the next one, so the core is free for the work between steps (README, "Performance").
+      ...(request.spin ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
       // ORT warns that shape ops run on the CPU under WebGPU; that is by design, not news.
       logSeverityLevel: 3,
     });

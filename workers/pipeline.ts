@@ -36,6 +36,8 @@ export interface PipelineOutput {
   loopMs: number;
   /** Preview pixels, summed over the steps that have one (ms). */
   previewMs: number;
+  /** Loop start → the first step's checkpoint: the seeded noise and the schedule (ms). */
+  setupMs: number;
 }
 
 export class Pipeline {
@@ -162,6 +164,7 @@ export class Pipeline {
             : undefined,
         );
     let previewMs = 0;
+    let setupMs = -1;
     const loopStartedAt = performance.now();
     const sample = await denoise(
       {
@@ -177,7 +180,10 @@ export class Pipeline {
       },
       stepper,
       {
-        checkpoint: hooks.checkpoint,
+        checkpoint: () => {
+          if (setupMs < 0) setupMs = performance.now() - loopStartedAt;
+          return hooks.checkpoint();
+        },
         onStep: (step, steps, ms, preview) => {
           stepMs.push(ms);
           stepOrtMs.push(onGpu ? this.denoiser.lastRunMs : lastOrtMs);
@@ -190,7 +196,7 @@ export class Pipeline {
     );
     const loopMs = performance.now() - loopStartedAt;
     const frames = sampleToRgba(sample, shape);
-    return { frames, textMs, textOrtMs, stepMs, stepOrtMs, latents: onGpu ? 'gpu' : 'cpu', loopStartedAt, loopMs, previewMs };
+    return { frames, textMs, textOrtMs, stepMs, stepOrtMs, latents: onGpu ? 'gpu' : 'cpu', loopStartedAt, loopMs, previewMs, setupMs: Math.max(0, setupMs) };
   }
 }
 

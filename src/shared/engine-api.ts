@@ -116,6 +116,8 @@ export interface JobPhases {
   toLoopMs: number;
   /** The whole denoising loop (noise, every step, checkpoint and preview). */
   loopMs: number;
+  /** Part of loopMs before the first step: the seeded noise and the schedule. Optional: older results lack it. */
+  loopSetupMs?: number;
   /** Each step's own time outside session.run: the [x; x] batch, feeds, guidance and Euler step, the clean estimate. */
   stepOutsideOrtMs: number;
   /** The checkpoint before each step: a yield to the event loop (a cancel gets in there) and the flags. */

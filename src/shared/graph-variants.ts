@@ -95,14 +95,16 @@ export function chooseGraphs(
   useVariants: boolean,
 ): { textEncoder: GraphChoice | null; denoiser: GraphChoice; conditionalDenoiser: GraphChoice | null } {
   const variants = useVariants ? manifest.variants?.[backend] : undefined;
-  const pick = (role: GraphRole, file: string): GraphChoice => {
+  const variant = (role: GraphRole): GraphChoice | null => {
     const v = variants?.[role];
-    return v ? { file: v.file, externalData: [...v.externalData], variant: true } : { file, externalData: [], variant: false };
+    return v ? { file: v.file, externalData: [...v.externalData], variant: true } : null;
   };
+  const pick = (role: GraphRole, file: string): GraphChoice => variant(role) ?? { file, externalData: [], variant: false };
   return {
     textEncoder: manifest.graphs.textEncoder === null ? null : pick('textEncoder', manifest.graphs.textEncoder),
     denoiser: pick('denoiser', manifest.graphs.denoiser),
-    conditionalDenoiser: variants?.conditionalDenoiser ? pick('conditionalDenoiser', '') : null,
+    // A variant-only role: no default graph to fall back to.
+    conditionalDenoiser: variant('conditionalDenoiser'),
   };
 }
 

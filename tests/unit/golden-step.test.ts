@@ -147,10 +147,7 @@ describe.each(MODELS)('golden vectors of $name', ({ dir, read, manifest }) => {
     if (choice && guided.slice(0, trajectory.steps).includes(false)) {
       const externalData = choice.externalData.map((path) => ({ path, data: read(path) }));
       const conditional = await ort.InferenceSession.create(read(choice.file), { executionProviders: ['wasm'], externalData });
-      const condText = Object.fromEntries(Object.entries(text).map(([k, v]) => {
-        const data = v.data as Float32Array;
-        return [k, new ort.Tensor('float32', data.slice(0, data.length / 2), [1, ...v.dims.slice(1)])];
-      }));
+      const condText = promptRow(text);
       const viaConditional = await follow(async (x, t) => {
         const out = await conditional.run({ ...condText, sample: new ort.Tensor('float32', x, [1, ...shape]), timestep: new ort.Tensor('float32', new Float32Array([t]), [1]) });
         return out['velocity']!.data as Float32Array;
@@ -179,10 +176,7 @@ describe.each(MODELS)('golden vectors of $name', ({ dir, read, manifest }) => {
         const externalData = choice!.externalData.map((path) => ({ path, data: read(path) }));
         const conditional = await ort.InferenceSession.create(read(choice!.file), { executionProviders: ['wasm'], externalData });
         const text = await encodeText();
-        const condText = Object.fromEntries(Object.entries(text).map(([k, v]) => {
-          const data = v.data as Float32Array;
-          return [k, new ort.Tensor('float32', data.slice(0, data.length / 2), [1, ...v.dims.slice(1)])];
-        }));
+        const condText = promptRow(text);
         const shape = golden.step.sample_shape;
         const out = await conditional.run({ ...condText, sample: new ort.Tensor('float32', floats(golden.step.sample), [1, ...shape]), timestep: new ort.Tensor('float32', new Float32Array([golden.step.t]), [1]) });
         await conditional.release();
@@ -211,3 +205,11 @@ describe.each(MODELS)('golden vectors of $name', ({ dir, read, manifest }) => {
     }
   });
 });
+
+/** Row 0 of each batch-2 text state (the prompt's), the conditional graph's text; as workers/pipeline.ts promptRow does for the engine. */
+function promptRow(text: Record<string, ort.Tensor>): Record<string, ort.Tensor> {
+  return Object.fromEntries(Object.entries(text).map(([k, v]) => {
+    const data = v.data as Float32Array;
+    return [k, new ort.Tensor('float32', data.slice(0, data.length / 2), [1, ...v.dims.slice(1)])];
+  }));
+}
