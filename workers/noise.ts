@@ -23,8 +23,9 @@ export function gaussianNoise(seed: number, length: number): Float32Array {
     const u1 = uniform();
     const u2 = uniform();
     const r = Math.sqrt(-2 * Math.log(u1));
-    out[i] = r * Math.cos(2 * Math.PI * u2);
-    if (i + 1 < length) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
+    const angle = 2 * Math.PI * u2;
+    out[i] = r * Math.cos(angle);
+    if (i + 1 < length) out[i + 1] = r * Math.sin(angle);
   }
   return out;
 }
