@@ -1,24 +1,16 @@
-// Owns MP4 encoding: WebCodecs VideoEncoder (driven through mediabunny's
-// VideoSampleSource, which handles encoder configuration and backpressure)
-// and mediabunny's MP4 muxer. H.264 first; VP9 where the browser has no
-// H.264 encoder (some Chromium builds ship without it). Frames come from a
-// FrameSource one at a time, so a caller can make each frame just before the
-// encoder needs it (upscaling frame i while the encoder works on frame i-1)
-// instead of holding every upscaled frame.
+// Owns MP4 encoding: WebCodecs VideoEncoder, driven here (config in
+// video-encoder-config.ts), and mediabunny's MP4 muxer, fed the encoded
+// packets. H.264 first; VP9 where the browser has no H.264 encoder (some
+// Chromium builds ship without it). Frames come from a FrameSource one at a
+// time, so a caller can make each frame just before the encoder needs it
+// (upscaling frame i while the encoder works on frame i-1) instead of holding
+// every upscaled frame.
 
-import {
-  BufferTarget,
-  getFirstEncodableVideoCodec,
-  type MetadataTags,
-  Mp4OutputFormat,
-  Output,
-  QUALITY_HIGH,
-  VideoSample,
-  VideoSampleSource,
-} from 'mediabunny';
+import { BufferTarget, EncodedPacket, EncodedVideoPacketSource, getFirstEncodableVideoCodec, type MetadataTags, Mp4OutputFormat, Output, QUALITY_HIGH } from 'mediabunny';
 import type { VideoCodecName } from '../src/shared/engine-api';
 import { ZoetropeError } from '../src/shared/errors';
 import type { RgbaFrames } from './frames';
+import { supportedEncoderConfig } from './video-encoder-config';
 
 export interface FrameSource {
   width: number;
@@ -42,7 +34,7 @@ export interface EncodedVideo {
   bytes: Uint8Array;
   codec: VideoCodecName;
   mimeType: string;
-  /** ms: codec choice + output start; making frames (FrameSource.frame); handing them to the encoder (the first, which configures it, also alone); finalize. */
+  /** ms: codec choice, config + output start; making frames (FrameSource.frame); handing them to the encoder (the first also alone); flush + finalize. */
   timing: { startMs: number; frameMs: number; addMs: number; firstAddMs: number; finalizeMs: number };
 }
 
@@ -72,43 +64,75 @@ export async function encodeMp4(
     const names = preference.map((c) => (c === 'avc' ? 'H.264' : 'VP9')).join(' nor ');
     throw new ZoetropeError('EncoderUnavailableError', `This browser cannot encode ${names} at ${width}×${height}.`, { width, height });
   }
+  const config = await supportedEncoderConfig(codec, width, height, fps);
+  if (!config) {
+    throw new ZoetropeError('EncoderUnavailableError', `This browser cannot encode ${codec === 'avc' ? 'H.264' : 'VP9'} at ${width}×${height}.`, { width, height });
+  }
   const output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
-  // Short clips loop in the player, so every frame after the first is a delta
-  // frame; one key frame per second keeps seeking cheap on longer clips.
-  const source = new VideoSampleSource({ codec, quality: QUALITY_HIGH, keyFrameInterval: 1 });
+  const source = new EncodedVideoPacketSource(codec);
   output.addVideoTrack(source, { frameRate: fps });
   if (tags) output.setMetadataTags(tags);
   await output.start();
+  // Encoded chunks go to the muxer in order; the first carries the decoder config (avcC) the MP4 needs.
+  let chunks = 0;
+  let failure: unknown = null;
+  let muxed: Promise<void> = Promise.resolve();
+  let wake = () => {};
+  const encoder = new VideoEncoder({
+    output: (chunk, meta) => {
+      chunks++;
+      const packet = EncodedPacket.fromEncodedChunk(chunk);
+      muxed = muxed.then(() => source.add(packet, meta));
+    },
+    error: (error) => {
+      failure = error;
+      wake(); // an encoder that failed dequeues nothing more
+    },
+  });
+  encoder.addEventListener('dequeue', () => wake());
+  const failed = () => {
+    if (failure) throw failure;
+  };
   timing.startMs = lap();
+  const frameUs = 1e6 / fps;
   try {
+    encoder.configure(config);
     for (let i = 0; i < frames.frames; i++) {
       checkpoint();
       lap();
       const data = await frames.frame(i);
       timing.frameMs += lap();
-      const sample = new VideoSample(data, {
-        format: 'RGBA',
-        codedWidth: width,
-        codedHeight: height,
-        timestamp: i / fps,
-        duration: 1 / fps,
-      });
+      const frame = new VideoFrame(data, { format: 'RGBA', codedWidth: width, codedHeight: height, timestamp: Math.round(i * frameUs), duration: Math.round(frameUs) });
       try {
-        await source.add(sample);
+        // Short clips loop in the player, so every frame after the first is a delta frame; one key
+        // frame per second keeps seeking cheap on longer clips.
+        encoder.encode(frame, { keyFrame: i % Math.max(1, Math.round(fps)) === 0 });
       } finally {
-        sample.close();
+        frame.close();
       }
+      // Backpressure: a few frames in flight keep the encoder busy without holding every frame.
+      while (encoder.encodeQueueSize > 2 && !failure) await new Promise<void>((resolve) => (wake = resolve));
+      failed();
       onFrame(i + 1);
       const added = lap();
       timing.addMs += added;
       if (i === 0) timing.firstAddMs = added;
     }
+    await encoder.flush();
+    // Chromium can report an encoding error only after flush() resolves (issue 529852980); a frame
+    // that did not come out is that error's trace, so count them instead of waiting for it.
+    failed();
+    if (chunks !== frames.frames) throw new Error(`the encoder returned ${chunks} of ${frames.frames} frames`);
+    await muxed;
     await output.finalize();
     timing.finalizeMs = lap();
   } catch (error) {
+    muxed.catch(() => {}); // its failure, if any, is reported through `error` or superseded by it
     await output.cancel().catch(() => {});
     if (error instanceof ZoetropeError && error.name === 'AbortError') throw error;
     throw new ZoetropeError('EncoderUnavailableError', `Encoding the video failed: ${error instanceof Error ? error.message : String(error)}`, { codec });
+  } finally {
+    if (encoder.state !== 'closed') encoder.close();
   }
   const buffer = output.target.buffer;
   if (!buffer) throw new ZoetropeError('EncoderUnavailableError', 'The MP4 muxer produced no file.');
