@@ -11,7 +11,6 @@ import type { GenerateOptions } from '../src/shared/options';
 import type { PreviewFrames } from '../src/shared/progress';
 import { cpuStepper, denoise, type Stepper } from './denoise-loop';
 import { knownRegion, sampleToRgba, type RgbaFrames } from './frames';
-import { gaussianNoise } from './noise';
 import { gpuStepper } from './gpu-latents';
 import type { FeedTensor, ModelSession, OutputTensor } from './ort-runtime';
 import type { PromptTokenizer } from './tokenize';
@@ -64,13 +63,10 @@ export class Pipeline {
    * conditional graph too): onnxruntime's first run of a session pays for allocations and kernel
    * setup, and V8 compiles the hot WASM kernels in the background only once they have run
    * (dynamic tiering). Done at load, while the person writes a prompt, instead of in the first video.
-   * The seeded noise too: a job calls it once, and its first calls ran 2-3x slower than later ones
-   * (28-30 ms against 10-16 ms for a clip's noise in a Chromium worker) until V8 had optimised its loop.
    */
   async warmUp(): Promise<void> {
     const { shape } = this.manifest.sample;
     const n = shape[0] * shape[1] * shape[2] * shape[3];
-    for (let i = 0; i < 3; i++) gaussianNoise(i, n);
     const L = this.manifest.tokenizer.maxLength;
     const ids: FeedTensor = { type: 'int64', data: new BigInt64Array(2 * L), dims: [2, L] };
     const text: Record<string, FeedTensor> = {};

@@ -2,8 +2,8 @@
 // on the TEST FIXTURE pack: the page is cross-origin isolated (COOP/COEP),
 // so WASM gets threads unless ?threads=1; the "before" settings that
 // `npm run bench` measures (Asyncify build, batch encoding, the upscale on
-// one thread, no warm-up at load) still give the same frames, and the same decoded MP4 (the
-// upscaled frames made by the helper worker or not); a bad value is named on
+// one thread, no warm-up at load, no spinning) still give the same
+// frames, and the same decoded MP4 (the upscaled frames made by the helper worker or not); a bad value is named on
 // the page and the defaults are used.
 import { expect, test } from '@playwright/test';
 import { appUrl, expectValidFixtureVideo, generate, logConsole, waitReady } from './helpers';
@@ -39,6 +39,12 @@ test('threads, runtime build, streamed encoding and the upscale helper from the 
   await waitReady(page);
   const cold = await generate(page, { prompt: PROMPT, seed: 7, steps: 3 });
   expect(cold.framesSha256).toBe(plain.framesSha256);
+
+  // ORT's pool threads sleeping between runs: the same frames.
+  await page.goto(`${appUrl('wasm')}&spin=0`);
+  await waitReady(page);
+  const noSpin = await generate(page, { prompt: PROMPT, seed: 7, steps: 3 });
+  expect(noSpin.framesSha256).toBe(plain.framesSha256);
 });
 
 test('a bad tuning parameter is named, and the defaults are used', async ({ page }) => {
