@@ -174,7 +174,7 @@ async function generate(page, steps, seed) {
   await page.getByTestId('seed').fill(String(seed));
   await page.getByTestId('steps').fill(String(steps));
   await page.getByTestId('generate').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid=result][data-checked=yes]') !== null && !document.querySelector('[data-testid=job]'), null, { timeout: 900_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=result][data-checked=yes]') !== null && !document.querySelector('[data-testid=job]'), null, { timeout: 900_000, polling: 100 });
   await page.waitForTimeout(50);
   return next('generate', before);
 }
