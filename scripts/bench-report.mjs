@@ -101,6 +101,14 @@ export function printReport(results) {
   pair('wasm-batch2-unguided', cond, (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
   pair('wasm-batch2-unguided', cond, (r) => r.warmMs * (1 - r.overhead), 'inside ORT, a warm clip');
   pair('wasm-batch2-unguided', cond, (r) => r.sessionMs, 'session creation');
+  const kernel = "the sampler's step in WebAssembly SIMD instead of JS";
+  pair('wasm-js-step', kernel, (r) => r.overheadBreakdown?.stepOutsideOrt ?? NaN, 'the steps outside session.run, summed');
+  pair('wasm-js-step', kernel, (r) => r.overheadBreakdown?.total ?? NaN, 'pipeline overhead');
+  pair('wasm-js-step', kernel, (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
+  const spin = "ORT's WASM pool threads spin between runs (its default) instead of sleeping";
+  pair('wasm-no-spin', spin, (r) => r.stepMs, 'denoising step');
+  pair('wasm-no-spin', spin, (r) => r.overheadBreakdown?.total ?? NaN, 'pipeline overhead');
+  pair('wasm-no-spin', spin, (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
   const before = `${meta.pack.id}@${meta.pack.version} instead of ${meta.pack.before ?? 'the older pack'}`;
   pair('wasm-before-pack', before, (r) => r.stepMs, 'denoising step');
   const beforeSteps = c['wasm-before-pack']?.steps;

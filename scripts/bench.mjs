@@ -78,6 +78,7 @@ const ALL_CONFIGS = [
   // An A/A pair: the same configuration on two pages, to show what the pairing itself contributes.
   { name: 'wasm-same', backend: 'wasm', query: '', steps: STEPS, runs: RUNS, label: 'WASM, 2 threads, the same settings on a second page (A/A)', base: 'wasm' },
   { name: 'wasm-no-spin', backend: 'wasm', query: '&spin=0', steps: STEPS, runs: RUNS, label: `WASM, ${CORES} threads, ORT's pool threads sleep between runs (spin=0)`, base: 'wasm' },
+  { name: 'wasm-js-step', backend: 'wasm', query: '&wasmStep=0', steps: STEPS, runs: RUNS, label: `WASM, the sampler's step in JS, not WebAssembly (before)`, base: 'wasm' },
   { name: 'wasm-no-warmup', backend: 'wasm', query: '&warmUp=0', steps: STEPS, runs: RUNS, label: 'WASM, no warm-up run at load (before)', base: 'wasm' },
   ...(args.includes('--no-webgpu')
     ? []

@@ -11,6 +11,7 @@
 import { gaussianNoise } from './noise';
 import type { SchedulerKind } from '../src/shared/manifest';
 import { guidedStep, guidedSteps, stepCorrections, timesteps } from './scheduler';
+import { createStepKernel, type StepKernel } from './step-kernel';
 
 /** Runs the denoiser on [x; x] at time t and returns the raw [2, ...] velocity. */
 export type VelocityFn = (batch: Float32Array, t: number) => Promise<Float32Array>;
@@ -80,10 +81,18 @@ export interface StepScratch {
   batch: Float32Array;
   /** The clean estimate x0 of the last step (the multistep sampler's memory). */
   clean: Float32Array;
+  /** guidedStep in WebAssembly (step-kernel.ts); then `clean` and the sample are views on its memory. */
+  kernel?: StepKernel | null;
 }
 
-export function createScratch(sampleSize: number): StepScratch {
-  return { batch: new Float32Array(2 * sampleSize), clean: new Float32Array(sampleSize) };
+export function createScratch(sampleSize: number, kernel: StepKernel | null = null): StepScratch {
+  return { batch: new Float32Array(2 * sampleSize), clean: kernel ? kernel.clean : new Float32Array(sampleSize), kernel };
+}
+
+/** guidedStep through the scratch's kernel when it has one (the sample must then be the kernel's). */
+function step(sample: Float32Array, velocity: Float32Array, guidance: number | null, t: number, tNext: number, correction: number, scratch: StepScratch): void {
+  if (scratch.kernel && sample === scratch.kernel.sample) scratch.kernel.step(velocity, guidance, t, tNext, correction);
+  else guidedStep(sample, velocity, guidance, t, tNext, correction, scratch.clean);
 }
 
 /**
@@ -103,27 +112,31 @@ export async function denoiseStep(
 ): Promise<Float32Array> {
   if (guidance === null && conditionalFn) {
     const velocity = await conditionalFn(sample, t);
-    guidedStep(sample, velocity, null, t, tNext, correction, scratch.clean);
+    step(sample, velocity, null, t, tNext, correction, scratch);
     return velocity;
   }
   // Both batch rows see the same noisy sample; only the text differs.
   scratch.batch.set(sample, 0);
   scratch.batch.set(sample, sample.length);
   const velocity = await velocityFn(scratch.batch, t);
-  guidedStep(sample, velocity, guidance, t, tNext, correction, scratch.clean);
+  step(sample, velocity, guidance, t, tNext, correction, scratch);
   return velocity;
 }
 
 /**
  * The latents stay in a Float32Array; every step sends [x; x] to the
  * denoiser (x alone to `conditionalFn` on unguided steps) and reads the velocity back.
+ * With `wasmStep` (the default) the step's arithmetic runs in WebAssembly where
+ * it can (step-kernel.ts), on a sample that lives in the kernel's memory.
  */
-export function cpuStepper(velocityFn: VelocityFn, sampleSize: number, conditionalFn?: ConditionalFn): Stepper {
-  const scratch = createScratch(sampleSize);
-  let sample: Float32Array = new Float32Array(sampleSize);
+export function cpuStepper(velocityFn: VelocityFn, sampleSize: number, conditionalFn?: ConditionalFn, wasmStep = true): Stepper {
+  const kernel = wasmStep ? createStepKernel(sampleSize) : null;
+  const scratch = createScratch(sampleSize, kernel);
+  let sample: Float32Array = kernel ? kernel.sample : new Float32Array(sampleSize);
   return {
     async start(initial) {
-      sample = initial;
+      if (kernel) kernel.sample.set(initial);
+      else sample = initial;
       scratch.clean.fill(0);
     },
     async step(t, tNext, guidance, correction, preview) {

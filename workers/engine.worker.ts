@@ -137,7 +137,7 @@ const engine: EngineApi = {
       void lostSignal.then((message) => (deviceLost = message));
     }
     const sessionMs = performance.now() - sessionStarted;
-    const pipeline = new Pipeline(manifest, tokenizer, textEncoder, denoiser, tuning.gpuLatents, conditional);
+    const pipeline = new Pipeline(manifest, tokenizer, textEncoder, denoiser, tuning.gpuLatents, conditional, tuning.wasmStep);
     // WASM only: on SwiftShader's WebGPU one run takes tens of seconds, and a real GPU's first run is
     // mostly shader compilation, which the first step then pays (README, "Performance").
     const warmUp = tuning.warmUp && choice.backend === 'wasm';

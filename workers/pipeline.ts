@@ -50,6 +50,8 @@ export class Pipeline {
     private readonly gpuLatents: boolean,
     /** The batch-1 denoiser for unguided steps (graph-variants.ts conditionalDenoiser), where the backend has one. */
     private readonly conditional: ModelSession | null = null,
+    /** Latents on the CPU: the step's arithmetic in WebAssembly (step-kernel.ts), not in JS. */
+    private readonly wasmStep = true,
   ) {
     for (const name of ['sample', 'timestep']) {
       if (!denoiser.inputNames.includes(name)) {
@@ -162,6 +164,7 @@ export class Pipeline {
                 return velocity.data;
               }
             : undefined,
+          this.wasmStep,
         );
     let previewMs = 0;
     let setupMs = -1;

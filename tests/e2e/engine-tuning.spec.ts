@@ -2,7 +2,7 @@
 // on the TEST FIXTURE pack: the page is cross-origin isolated (COOP/COEP),
 // so WASM gets threads unless ?threads=1; the "before" settings that
 // `npm run bench` measures (Asyncify build, batch encoding, the upscale on
-// one thread, no warm-up at load, no spinning) still give the same
+// one thread, no warm-up at load, no spinning, the step in JS) still give the same
 // frames, and the same decoded MP4 (the upscaled frames made by the helper worker or not); a bad value is named on
 // the page and the defaults are used.
 import { expect, test } from '@playwright/test';
@@ -40,8 +40,8 @@ test('threads, runtime build, streamed encoding and the upscale helper from the 
   const cold = await generate(page, { prompt: PROMPT, seed: 7, steps: 3 });
   expect(cold.framesSha256).toBe(plain.framesSha256);
 
-  // ORT's pool threads sleeping between runs: the same frames.
-  await page.goto(`${appUrl('wasm')}&spin=0`);
+  // ORT's pool threads sleeping between runs, and the step in JS rather than WebAssembly: the same frames.
+  await page.goto(`${appUrl('wasm')}&spin=0&wasmStep=0`);
   await waitReady(page);
   const noSpin = await generate(page, { prompt: PROMPT, seed: 7, steps: 3 });
   expect(noSpin.framesSha256).toBe(plain.framesSha256);
