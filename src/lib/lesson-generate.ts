@@ -43,7 +43,11 @@ export function lessonSteps(lesson: Lesson, manifest: PackManifest): { steps: nu
 }
 
 /** Generates (or reads from the cache) every scene in order; returns their frames. */
-export async function generateLesson(lesson: Lesson, ctx: LessonRunContext): Promise<SceneFrames[]> {
+export async function generateLesson(lesson: Lesson, outer: LessonRunContext): Promise<SceneFrames[]> {
+  // The engine's progress reaches the page on a message channel of its own, so an event it sent just
+  // before a cancel can arrive after the cancel has settled: once cancelled, the scene states are the
+  // page's to clear, and late events must not set a scene back to "Generating".
+  const ctx: LessonRunContext = { ...outer, onScene: (index, state) => void (outer.signal.aborted || outer.onScene(index, state)) };
   lesson.scenes.forEach((_, i) => ctx.onScene(i, { status: 'waiting' }));
   const out: SceneFrames[] = [];
   for (let i = 0; i < lesson.scenes.length; i++) {
