@@ -9,11 +9,13 @@
 // disproportionately slowly, and what a graph change buys per op.
 //
 //   npm run bench:ops [-- --pack models/zoetrope-shapes --threads 1 --runs 5 --graphs default,wasm,fp32 --before <packdir>]
+//   npm run bench:ops -- --graphs wasm,before-wasm --before <packdir>   # two packs' WASM variants
 //
 // Graphs: `default` (the pack's denoiser), `wasm` (its WASM variant, with its
 // external data), `fp32` (the default with its int8 weights folded to fp32,
-// via scripts/bench-pytorch.py), and `before` (another pack's denoiser, e.g.
-// an older version checked out with `git archive`). It prints Markdown tables
+// via scripts/bench-pytorch.py), `before` (another pack's denoiser, e.g.
+// an older version checked out with `git archive`) and `before-wasm` (that
+// pack's WASM variant). It prints Markdown tables
 // and writes bench/ops.json.
 
 import { execFileSync } from 'node:child_process';
@@ -55,6 +57,16 @@ if (WANT.includes('fp32')) {
 if (WANT.includes('before') && BEFORE) {
   const m = JSON.parse(readFileSync(join(BEFORE, 'manifest.json'), 'utf8'));
   graphs[`before (${m.id}@${m.version})`] = { model: packFile(BEFORE, m, m.graphs.denoiser), externalData: [] };
+}
+if (WANT.includes('before-wasm') && BEFORE) {
+  // The older pack's WASM variant: a change to the WASM graph alone (0.2.5's LayerNorms), op by op.
+  const m = JSON.parse(readFileSync(join(BEFORE, 'manifest.json'), 'utf8'));
+  const v = m.variants?.wasm?.denoiser;
+  if (!v) throw new Error(`${BEFORE}: the pack has no WASM variant`);
+  graphs[`before-wasm (${m.id}@${m.version})`] = {
+    model: packFile(BEFORE, m, v.file),
+    externalData: (v.externalData ?? []).map((/** @type {string} */ path) => ({ path, data: packFile(BEFORE, m, path) })),
+  };
 }
 
 const web = await import('onnxruntime-web');

@@ -105,6 +105,9 @@ export function printReport(results) {
   pair('wasm-js-step', kernel, (r) => r.overheadBreakdown?.stepOutsideOrt ?? NaN, 'the steps outside session.run, summed');
   pair('wasm-js-step', kernel, (r) => r.overheadBreakdown?.total ?? NaN, 'pipeline overhead');
   pair('wasm-js-step', kernel, (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
+  const asked = "the codec and encoder config asked once per worker (at load), not every job";
+  pair('wasm-no-encoder-cache', asked, (r) => r.overheadBreakdown?.encoderStart ?? NaN, 'codec choice + MP4 output start');
+  pair('wasm-no-encoder-cache', asked, (r) => r.overheadBreakdown?.total ?? NaN, 'pipeline overhead');
   const spin = "ORT's WASM pool threads spin between runs (its default) instead of sleeping";
   pair('wasm-no-spin', spin, (r) => r.stepMs, 'denoising step');
   pair('wasm-no-spin', spin, (r) => r.overheadBreakdown?.total ?? NaN, 'pipeline overhead');
@@ -114,6 +117,8 @@ export function printReport(results) {
   const beforeSteps = c['wasm-before-pack']?.steps;
   pair('wasm-before-pack', before, (r) => r.warmMs, beforeSteps && beforeSteps !== steps ? `prompt to MP4 at each pack's default steps (${beforeSteps} → ${steps}), warm` : `prompt to MP4, ${steps} steps, warm`);
   pair('wasm-before-pack', before, (r) => r.sessionMs, 'session creation');
+  pair('wasm-1t-before-pack', `${before}, 1 thread`, (r) => r.stepMs, 'denoising step');
+  pair('wasm-1t-before-pack', `${before}, 1 thread`, (r) => r.warmMs, `prompt to MP4, ${steps} steps, warm`);
   pair('wasm-batch-encode', 'frames streamed into the encoder', (r) => r.encodeMs, 'upscale + encode');
   pair('wasm-one-upscaler', 'a second worker upscales every other frame', (r) => r.encodeMs, 'upscale + encode');
   pair('wasm-one-upscaler', 'a second worker upscales every other frame', (r) => r.overhead * r.warmMs, 'pipeline overhead');

@@ -16,7 +16,8 @@
 //    the pack's WASM graph variant vs its default graph, its batch-1
 //    conditional graph for unguided steps vs the batch-2 graph; and with
 //    --before-pack, a whole older pack (e.g. one taken from git history) vs
-//    this one. The two sides run interleaved, job by job, on two pages.
+//    this one (and with `--only ...,wasm-1t,wasm-1t-before-pack`, the same
+//    pair on one thread). The two sides run interleaved, job by job, on two pages.
 //  - Native: scripts/bench-native.mjs (onnxruntime-node, fp32, PyTorch).
 // The app reports its own figures as "[zoetrope:timing]" console lines.
 // Usage: npm run bench [-- --model builtin|fixture --steps 0 --webgpu-steps 1 --runs 2 --port 4192 --no-webgpu --no-native --only wasm,webgpu --before-pack <dir> --reference-steps 20]
@@ -78,6 +79,7 @@ const ALL_CONFIGS = [
   // An A/A pair: the same configuration on two pages, to show what the pairing itself contributes.
   { name: 'wasm-same', backend: 'wasm', query: '', steps: STEPS, runs: RUNS, label: 'WASM, 2 threads, the same settings on a second page (A/A)', base: 'wasm' },
   { name: 'wasm-no-spin', backend: 'wasm', query: '&spin=0', steps: STEPS, runs: RUNS, label: `WASM, ${CORES} threads, ORT's pool threads sleep between runs (spin=0)`, base: 'wasm' },
+  { name: 'wasm-no-encoder-cache', backend: 'wasm', query: '&encoderCache=0', steps: STEPS, runs: RUNS, label: 'WASM, the encoder question asked every job (before)', base: 'wasm' },
   { name: 'wasm-js-step', backend: 'wasm', query: '&wasmStep=0', steps: STEPS, runs: RUNS, label: `WASM, the sampler's step in JS, not WebAssembly (before)`, base: 'wasm' },
   { name: 'wasm-no-warmup', backend: 'wasm', query: '&warmUp=0', steps: STEPS, runs: RUNS, label: 'WASM, no warm-up run at load (before)', base: 'wasm' },
   ...(args.includes('--no-webgpu')
@@ -104,6 +106,11 @@ if (BEFORE && (!only || only.includes('wasm-before-pack'))) {
   // its defaults are the other side of the comparison (0.2.1: 20 Euler steps; 0.2.2: 12 DPM-Solver++(2M)).
   const beforeSteps = opt('steps', 0) || BEFORE.defaultSteps;
   CONFIGS.push({ name: 'wasm-before-pack', backend: 'wasm', query: '', steps: beforeSteps, runs: RUNS, label: `WASM, ${BEFORE.label}, ${beforeSteps} steps ${BEFORE.sampler} (before)`, base: 'wasm', model: `/models/${BEFORE.id}/manifest.json` });
+}
+if (BEFORE && only?.includes('wasm-1t-before-pack')) {
+  // The same pair with ORT on one thread (asked for by name): a graph change can gain more there.
+  const beforeSteps = opt('steps', 0) || BEFORE.defaultSteps;
+  CONFIGS.push({ name: 'wasm-1t-before-pack', backend: 'wasm', query: '&threads=1', steps: beforeSteps, runs: RUNS, label: `WASM, 1 thread, ${BEFORE.label}, ${beforeSteps} steps ${BEFORE.sampler} (before)`, base: 'wasm-1t', model: `/models/${BEFORE.id}/manifest.json` });
 }
 process.env['ZOETROPE_EXTRA_PACKS'] = ['tests/fixtures/fixture-pack', BEFORE?.dir].filter(Boolean).join(',');
 await build({ logLevel: 'warn' });

@@ -30,6 +30,48 @@ export function framesInMemory(frames: RgbaFrames): FrameSource {
 
 export const CODEC_PREFERENCE: VideoCodecName[] = ['avc', 'vp9'];
 
+interface EncoderChoice {
+  codec: 'avc' | 'vp9';
+  config: VideoEncoderConfig;
+}
+
+// The browser's answers, per worker: asking (mediabunny's codec probe, then isConfigSupported per codec
+// string) cost 7-16 ms of every job, and the answer does not change while the worker lives. A job whose
+// encoder then fails drops its entry, so the next job asks again; a failed answer is not kept either.
+const choices = new Map<string, Promise<EncoderChoice>>();
+
+/** The codec and encoder config for this preference, size and frame rate: asked once, then remembered. */
+export function chooseEncoder(preference: VideoCodecName[], width: number, height: number, fps: number): Promise<EncoderChoice> {
+  const key = `${preference.join(',')} ${width}x${height} ${fps}`;
+  let choice = choices.get(key);
+  if (!choice) {
+    choice = askEncoder(preference, width, height, fps);
+    choices.set(key, choice);
+    choice.catch(() => choices.delete(key));
+  }
+  return choice;
+}
+
+function forgetEncoder(preference: VideoCodecName[], width: number, height: number, fps: number): void {
+  choices.delete(`${preference.join(',')} ${width}x${height} ${fps}`);
+}
+
+async function askEncoder(preference: VideoCodecName[], width: number, height: number, fps: number): Promise<EncoderChoice> {
+  if (typeof VideoEncoder === 'undefined') {
+    throw new ZoetropeError('EncoderUnavailableError', 'This browser has no WebCodecs video encoder.');
+  }
+  const codec = await getFirstEncodableVideoCodec(preference, { width, height, quality: QUALITY_HIGH, frameRate: fps });
+  if (codec !== 'avc' && codec !== 'vp9') {
+    const names = preference.map((c) => (c === 'avc' ? 'H.264' : 'VP9')).join(' nor ');
+    throw new ZoetropeError('EncoderUnavailableError', `This browser cannot encode ${names} at ${width}×${height}.`, { width, height });
+  }
+  const config = await supportedEncoderConfig(codec, width, height, fps);
+  if (!config) {
+    throw new ZoetropeError('EncoderUnavailableError', `This browser cannot encode ${codec === 'avc' ? 'H.264' : 'VP9'} at ${width}×${height}.`, { width, height });
+  }
+  return { codec, config };
+}
+
 export interface EncodedVideo {
   bytes: Uint8Array;
   codec: VideoCodecName;
@@ -46,10 +88,9 @@ export async function encodeMp4(
   tags: MetadataTags | null = null,
   /** Runs before each frame; a cancel throws AbortError from it, which passes through unchanged. */
   checkpoint: () => void = () => {},
+  /** Off (?encoderCache=0, the bench's "before"): ask the browser afresh for this job. */
+  cached = true,
 ): Promise<EncodedVideo> {
-  if (typeof VideoEncoder === 'undefined') {
-    throw new ZoetropeError('EncoderUnavailableError', 'This browser has no WebCodecs video encoder.');
-  }
   const { width, height } = frames;
   const timing = { startMs: 0, frameMs: 0, addMs: 0, firstAddMs: 0, finalizeMs: 0 };
   let mark = performance.now();
@@ -59,15 +100,7 @@ export async function encodeMp4(
     mark = now;
     return ms;
   };
-  const codec = await getFirstEncodableVideoCodec(preference, { width, height, quality: QUALITY_HIGH, frameRate: fps });
-  if (codec !== 'avc' && codec !== 'vp9') {
-    const names = preference.map((c) => (c === 'avc' ? 'H.264' : 'VP9')).join(' nor ');
-    throw new ZoetropeError('EncoderUnavailableError', `This browser cannot encode ${names} at ${width}×${height}.`, { width, height });
-  }
-  const config = await supportedEncoderConfig(codec, width, height, fps);
-  if (!config) {
-    throw new ZoetropeError('EncoderUnavailableError', `This browser cannot encode ${codec === 'avc' ? 'H.264' : 'VP9'} at ${width}×${height}.`, { width, height });
-  }
+  const { codec, config } = await (cached ? chooseEncoder(preference, width, height, fps) : askEncoder(preference, width, height, fps));
   const output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
   const source = new EncodedVideoPacketSource(codec);
   output.addVideoTrack(source, { frameRate: fps });
@@ -130,6 +163,7 @@ export async function encodeMp4(
     muxed.catch(() => {}); // its failure, if any, is reported through `error` or superseded by it
     await output.cancel().catch(() => {});
     if (error instanceof ZoetropeError && error.name === 'AbortError') throw error;
+    forgetEncoder(preference, width, height, fps);
     throw new ZoetropeError('EncoderUnavailableError', `Encoding the video failed: ${error instanceof Error ? error.message : String(error)}`, { codec });
   } finally {
     if (encoder.state !== 'closed') encoder.close();

@@ -11,11 +11,11 @@ import * as Comlink from 'comlink';
 import type { EngineApi, EnvironmentReport, GenerateResult, LoadedModel, LoadRequest, ProgressCallback } from '../src/shared/engine-api';
 import { installErrorTransfer } from '../src/shared/comlink-errors';
 import { abortError, ZoetropeError } from '../src/shared/errors';
-import { validateGenerateOptions, type GenerateOptions } from '../src/shared/options';
+import { DEFAULT_OUTPUT_SHORT_SIDE, validateGenerateOptions, type GenerateOptions } from '../src/shared/options';
 import type { EngineProgress } from '../src/shared/progress';
 import { sha256Hex } from '../src/lib/sha256';
 import { chooseBackend, wasmThreadCount } from './backend-choice';
-import { CODEC_PREFERENCE, encodeMp4, framesInMemory, type FrameSource } from './encode-mp4';
+import { chooseEncoder, CODEC_PREFERENCE, encodeMp4, framesInMemory, type FrameSource } from './encode-mp4';
 import { validateTuning } from '../src/shared/engine-tuning';
 import { chooseGraphs, graphFiles, type GraphChoice } from '../src/shared/graph-variants';
 import { rgbaToRgb } from './frames';
@@ -174,6 +174,10 @@ const engine: EngineApi = {
     // The upscale helper's script is fetched now, with the model, not during the first job: a
     // generation makes no request at all (privacy.spec.ts), not even a same-origin one.
     if (tuning.streamEncode && tuning.upscaleWorker) warmUpscaleHelper();
+    // Ask the encoder question now for the default clip, off the first job's path; a failure here is
+    // not kept, and the job asks again and reports it.
+    const clip = outputSize(manifest.video.width, manifest.video.height, DEFAULT_OUTPUT_SHORT_SIDE);
+    if (tuning.encoderCache) chooseEncoder(CODEC_PREFERENCE, clip.width, clip.height, manifest.video.fps).catch(() => {});
     return info;
   },
 
@@ -249,7 +253,7 @@ const engine: EngineApi = {
       // Encoding awaits the encoder between frames, so a cancel message gets in; it is honoured before the next frame.
       const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs, tags, () => {
         if (job.cancelled) throw abortError();
-      }).finally(() => upscaling.abort());
+      }, info.tuning.encoderCache).finally(() => upscaling.abort());
       const encodeMs = performance.now() - encodeStarted;
       emit({ kind: 'done' });
       const result: GenerateResult = {

@@ -5,12 +5,13 @@
 // the pack's graph variant for it (src/shared/graph-variants.ts), and whether
 // unguided steps run the pack's batch-1 conditional graph, and whether the
 // WASM backend runs its graphs once at load (the warm-up), whether ORT's
-// WASM pool threads spin between runs, and whether the sampler's step runs in
-// WebAssembly when the latents are on the CPU. The defaults are the
+// WASM pool threads spin between runs, whether the sampler's step runs in
+// WebAssembly when the latents are on the CPU, and whether the engine keeps
+// the browser's answer on which video encoder to use. The defaults are the
 // fastest measured (README, "Performance"); `npm run bench` flips each one to
 // measure the optimisation it stands for, before and after, in the same run.
 // A page address may set them (?threads=1, ?wasmRuntime=asyncify,
-// ?gpuLatents=0, ?streamEncode=0, ?upscaleWorker=0, ?backendGraphs=0, ?conditionalGraph=0, ?warmUp=0, ?spin=0, ?wasmStep=0); values are validated
+// ?gpuLatents=0, ?streamEncode=0, ?upscaleWorker=0, ?backendGraphs=0, ?conditionalGraph=0, ?warmUp=0, ?spin=0, ?wasmStep=0, ?encoderCache=0); values are validated
 // here, naming the field.
 
 import { fieldError } from './errors';
@@ -53,11 +54,16 @@ export interface EngineTuning {
   spin: boolean;
   /** Latents on the CPU: guidance and the sampler's step in WebAssembly SIMD (workers/step-kernel.ts), not JS; the same bits. */
   wasmStep: boolean;
+  /**
+   * Ask the browser once per engine worker which codec and encoder config to use (and ask it at load, for
+   * the default clip), instead of at the start of every job's encoding.
+   */
+  encoderCache: boolean;
 }
 
-export const DEFAULT_TUNING: EngineTuning = { threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true, upscaleWorker: true, backendGraphs: true, conditionalGraph: true, warmUp: true, spin: true, wasmStep: true };
+export const DEFAULT_TUNING: EngineTuning = { threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true, upscaleWorker: true, backendGraphs: true, conditionalGraph: true, warmUp: true, spin: true, wasmStep: true, encoderCache: true };
 
-const FLAGS = ['gpuLatents', 'streamEncode', 'upscaleWorker', 'backendGraphs', 'conditionalGraph', 'warmUp', 'spin', 'wasmStep'] as const;
+const FLAGS = ['gpuLatents', 'streamEncode', 'upscaleWorker', 'backendGraphs', 'conditionalGraph', 'warmUp', 'spin', 'wasmStep', 'encoderCache'] as const;
 
 export const MAX_THREADS = 16;
 

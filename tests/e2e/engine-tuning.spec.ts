@@ -40,8 +40,9 @@ test('threads, runtime build, streamed encoding and the upscale helper from the 
   const cold = await generate(page, { prompt: PROMPT, seed: 7, steps: 3 });
   expect(cold.framesSha256).toBe(plain.framesSha256);
 
-  // ORT's pool threads sleeping between runs, and the step in JS rather than WebAssembly: the same frames.
-  await page.goto(`${appUrl('wasm')}&spin=0&wasmStep=0`);
+  // ORT's pool threads sleeping between runs, the step in JS rather than WebAssembly, and the encoder
+  // question asked afresh: the same frames.
+  await page.goto(`${appUrl('wasm')}&spin=0&wasmStep=0&encoderCache=0`);
   await waitReady(page);
   const noSpin = await generate(page, { prompt: PROMPT, seed: 7, steps: 3 });
   expect(noSpin.framesSha256).toBe(plain.framesSha256);

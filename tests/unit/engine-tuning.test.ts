@@ -6,11 +6,11 @@ import { DEFAULT_TUNING, tuningFromParams, validateTuning } from '../../src/shar
 describe('engine tuning', () => {
   it('defaults to the fastest measured settings', () => {
     expect(validateTuning(undefined)).toEqual(DEFAULT_TUNING);
-    expect(DEFAULT_TUNING).toEqual({ threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true, upscaleWorker: true, backendGraphs: true, conditionalGraph: true, warmUp: true, spin: true, wasmStep: true });
+    expect(DEFAULT_TUNING).toEqual({ threads: null, wasmRuntime: 'plain', gpuLatents: true, streamEncode: true, upscaleWorker: true, backendGraphs: true, conditionalGraph: true, warmUp: true, spin: true, wasmStep: true, encoderCache: true });
   });
 
   it('reads the page address', () => {
-    expect(tuningFromParams(new URLSearchParams('threads=1&wasmRuntime=asyncify&gpuLatents=0&streamEncode=false&upscaleWorker=0&backendGraphs=0&conditionalGraph=0&warmUp=0&spin=0&wasmStep=0'))).toEqual({
+    expect(tuningFromParams(new URLSearchParams('threads=1&wasmRuntime=asyncify&gpuLatents=0&streamEncode=false&upscaleWorker=0&backendGraphs=0&conditionalGraph=0&warmUp=0&spin=0&wasmStep=0&encoderCache=0'))).toEqual({
       threads: 1,
       wasmRuntime: 'asyncify',
       gpuLatents: false,
@@ -21,6 +21,7 @@ describe('engine tuning', () => {
       warmUp: false,
       spin: false,
       wasmStep: false,
+      encoderCache: false,
     });
     // One flag off leaves the others, and the threads, as given.
     expect(tuningFromParams(new URLSearchParams('threads=2&conditionalGraph=0'))).toEqual({ ...DEFAULT_TUNING, threads: 2, conditionalGraph: false });
@@ -40,6 +41,7 @@ describe('engine tuning', () => {
     ['warmUp=later', 'warmUp'],
     ['spin=fast', 'spin'],
     ['wasmStep=js', 'wasmStep'],
+    ['encoderCache=never', 'encoderCache'],
   ])('rejects %s, naming the field', (query, field) => {
     expect(() => tuningFromParams(new URLSearchParams(query))).toThrow(new RegExp(`^${field}: expected`));
   });
