@@ -36,6 +36,7 @@ from zoetrope.model import Denoiser, TextEncoder, use_tanh_gelu  # noqa: E402
 from fast_gelu import fuse_fast_gelu  # noqa: E402
 from quantize import MIN_ELEMENTS, quantize  # noqa: E402
 from quantize_dynamic import dynamic_quantize, share_weights, write_wasm_variant  # noqa: E402
+from instance_norm import layer_norms_as_instance_norms  # noqa: E402
 
 GOLDEN_PROMPT = "a red ball bouncing on green grass"
 # The WASM variant (dynamic int8) against PyTorch's golden step, which it cannot match to 1e-3: its
@@ -106,6 +107,8 @@ def export_conditional(dn, cfg, states, mask, out, name, gelu_tanh, int8, dynami
     if int8:
         quantize(graph)
     matmuls = dynamic_quantize(graph) if dynamic else 0
+    if dynamic:
+        layer_norms_as_instance_norms(graph)  # as write_wasm_variant does: the WASM backend's graphs
     onnx.checker.check_model(graph)
     with open(os.path.join(out, "denoiser.onnx"), "rb") as f:
         base_bytes = f.read()
@@ -254,7 +257,8 @@ def main():
     wasm = {}
     if args.wasm_variant:
         done = write_wasm_variant(path, os.path.join(args.out, "denoiser.wasm.onnx"))
-        print(f"wasm variant: {done['matmuls']} MatMuls in dynamic int8, {done['shared']} tensors shared with "
+        print(f"wasm variant: {done['matmuls']} MatMuls in dynamic int8, {done['layer_norms']} LayerNorms as "
+              f"InstanceNormalization, {done['shared']} tensors shared with "
               f"denoiser.onnx, {done['bytes'] / 1e6:.2f} MB")
         wasm["denoiser"] = {"file": "denoiser.wasm.onnx", "externalData": ["denoiser.onnx"]}
     if args.conditional_graph:

@@ -8,7 +8,9 @@ stored int8 weights in integer arithmetic (MatMulInteger), and scaled back to fp
 these into one DynamicQuantizeMatMul (or MatMulIntegerToFloat) kernel, which in WASM runs int8 dot
 products instead of fp32 ones: measured 1.6-1.9x faster per denoiser call than the weight-only graph
 (README, Performance). Only activations gain rounding error; the weights are the shipped ones. Gemm
-nodes (the tiny timestep, text and modulation MLPs, two rows each) are left as they are.
+nodes (the tiny timestep, text and modulation MLPs, two rows each) are left as they are. The variant's
+LayerNorms become InstanceNormalization on rows (models/instance_norm.py), which WASM runs about twice
+as fast.
 
 Why a variant, not the default: these ops have no WebGPU kernels, so under WebGPU they would run on the
 CPU. And why not in onnxruntime-node: its x64 u8s8 kernel saturates 16-bit sums (vpmaddubsw), so its
@@ -29,6 +31,8 @@ import os
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from instance_norm import layer_norms_as_instance_norms
 
 SHARE_MIN_BYTES = 1024  # smaller tensors stay inside the variant: not worth an external reference
 
@@ -104,6 +108,7 @@ def write_wasm_variant(base_path: str, out_path: str, self_contained: bool = Fal
         base_bytes = f.read()
     model = onnx.load_from_string(base_bytes)
     rewritten = dynamic_quantize(model)
+    norms = layer_norms_as_instance_norms(model)
     onnx.checker.check_model(model)
     shared = 0 if self_contained else share_weights(model, base_bytes, os.path.basename(base_path))
     onnx.save(model, out_path)
@@ -115,7 +120,7 @@ def write_wasm_variant(base_path: str, out_path: str, self_contained: bool = Fal
         for t in back.graph.initializer:
             if t.name in base_inits:
                 assert np.array_equal(numpy_helper.to_array(t), base_inits[t.name]), t.name
-    return {"matmuls": rewritten, "shared": shared, "bytes": os.path.getsize(out_path)}
+    return {"matmuls": rewritten, "layer_norms": norms, "shared": shared, "bytes": os.path.getsize(out_path)}
 
 
 def main() -> None:
@@ -125,7 +130,8 @@ def main() -> None:
     ap.add_argument("--self-contained", action="store_true", help="copy the weights instead of sharing src's")
     args = ap.parse_args()
     done = write_wasm_variant(args.src, args.dst, args.self_contained)
-    print(f"rewrote {done['matmuls']} MatMuls to DynamicQuantizeLinear + MatMulInteger; {done['shared']} tensors "
+    print(f"rewrote {done['matmuls']} MatMuls to DynamicQuantizeLinear + MatMulInteger and {done['layer_norms']} "
+          f"LayerNorms to InstanceNormalization; {done['shared']} tensors "
           f"shared with {os.path.basename(args.src)}: {args.dst} ({done['bytes'] / 1e6:.2f} MB)")
 
 

@@ -92,7 +92,7 @@ test('the default page installs the built-in model and generates on WASM', async
   expect(steps).toBeGreaterThanOrEqual(8);
   // And the page's own seed. (This test used seed 7 until pack 0.2.3, whose clip for it loses the ball
   // for 7 frames. Over seeds 0-47 of this prompt on the WASM path, 45 clips pass the checks below with
-  // 0.2.4 (12 steps), 46 with 0.2.3 and 46 with 0.2.2; they fail on seeds 7, 11 and 31; 7 and 31; and
+  // 0.2.4 and with 0.2.5 (12 steps), 46 with 0.2.3 and 46 with 0.2.2; they fail on seeds 7, 11 and 31; 7 and 31; and
   // 11 and 31: models/README.md.)
   const seed = Number(await page.getByTestId('seed').inputValue());
   await page.getByTestId('prompt').fill(PROMPT);
