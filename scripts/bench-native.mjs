@@ -151,6 +151,22 @@ export function runPython(dir, manifest, threads, runs) {
 }
 
 /**
+ * PyTorch eager's denoiser step at `threads`, timed now (scripts/bench-pytorch.py, a fresh process:
+ * about 5 s here), for the configurations whose ratio to PyTorch is a target; null if Python fails.
+ * @param {number} threads
+ * @param {number} runs
+ * @returns {number | null}
+ */
+export function pytorchStep(threads, runs) {
+  try {
+    const lines = execFileSync(PYTHON, ['scripts/bench-pytorch.py', '--threads', String(threads), '--runs', String(runs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n');
+    return JSON.parse(lines[lines.length - 1] ?? '{}').threads?.[String(threads)]?.step_ms ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * onnxruntime-node sessions kept open through the whole run, so that each
  * browser configuration is paired with a native step timed right after it:
  * on a shared machine the load changes from minute to minute, and a ratio

@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 import { build, preview } from 'vite';
 import { MARKER, peakMemory } from './bench-memory.mjs';
-import { median, nativeProbe, nativeReferences, runPython } from './bench-native.mjs';
+import { median, nativeProbe, nativeReferences, pytorchStep, runPython } from './bench-native.mjs';
 import { overheadBreakdown } from './bench-overhead.mjs';
 import { printReport } from './bench-report.mjs';
 
@@ -252,6 +252,9 @@ try {
         const threads = r.backend === 'wasm' ? r.load.threads : CORES;
         r.native = { threads, int8: await probe.step('int8', threads), fp32: await probe.step('fp32', threads), wasmVariant: await probe.step('wasm', threads) };
       }
+      // The main WASM pages' target is a ratio to PyTorch eager (with all cores): timed right after them
+      // too, as the one figure taken at the start drifts with the machine (its step moved 71-107 ms).
+      if (python?.pytorch && !config.base && config.backend === 'wasm') r.pytorchStepMs = pytorchStep(CORES, 5);
     }
     const [first, second] = records;
     results.configs[config.name] = summarise(/** @type {Record<string, any>} */ (second ?? first));
