@@ -35,8 +35,7 @@ from zoetrope.flow import (SAMPLERS, VelocityModel, guided_step, guided_steps, m
 from zoetrope.model import Denoiser, TextEncoder, use_tanh_gelu  # noqa: E402
 from fast_gelu import fuse_fast_gelu  # noqa: E402
 from quantize import MIN_ELEMENTS, quantize  # noqa: E402
-from quantize_dynamic import dynamic_quantize, share_weights, write_wasm_variant  # noqa: E402
-from instance_norm import layer_norms_as_instance_norms  # noqa: E402
+from quantize_dynamic import share_weights, wasm_rewrites, write_wasm_variant  # noqa: E402
 
 GOLDEN_PROMPT = "a red ball bouncing on green grass"
 # The WASM variant (dynamic int8) against PyTorch's golden step, which it cannot match to 1e-3: its
@@ -106,9 +105,7 @@ def export_conditional(dn, cfg, states, mask, out, name, gelu_tanh, int8, dynami
         fuse_fast_gelu(graph)
     if int8:
         quantize(graph)
-    matmuls = dynamic_quantize(graph) if dynamic else 0
-    if dynamic:
-        layer_norms_as_instance_norms(graph)  # as write_wasm_variant does: the WASM backend's graphs
+    matmuls = wasm_rewrites(graph)["matmuls"] if dynamic else 0  # as write_wasm_variant does
     onnx.checker.check_model(graph)
     with open(os.path.join(out, "denoiser.onnx"), "rb") as f:
         base_bytes = f.read()

@@ -1,5 +1,5 @@
 """Rewrites every LayerNormalization over the last axis as InstanceNormalization on rows, in place: for the
-WASM variant only (models/quantize_dynamic.py).
+WASM graphs only (models/quantize_dynamic.py wasm_rewrites).
 
     /usr/bin/python3 models/instance_norm.py <graph.onnx>      # rewrites the file
 
@@ -46,10 +46,10 @@ def layer_norms_as_instance_norms(model: onnx.ModelProto) -> int:
         if node.name in folds:
             out += _folded(node, folds[node.name])
             continue
-        axis = next((a.i for a in node.attribute if a.name == "axis"), -1)
         if node.op_type != "LayerNormalization" or node.domain not in ("", "ai.onnx") or len(node.output) != 1:
             out.append(node)
             continue
+        axis = next((a.i for a in node.attribute if a.name == "axis"), -1)
         x, gamma = node.input[0], node.input[1]
         beta = node.input[2] if len(node.input) > 2 and node.input[2] else None
         if gamma not in inits or not (axis == -1 or _rank(model, x) == axis + 1):
@@ -78,7 +78,8 @@ def layer_norms_as_instance_norms(model: onnx.ModelProto) -> int:
         if mod is not None:
             mul, add, u, h = mod
             folds[mul.name] = ("mul", gamma, back, u, None)
-            folds[add.name] = ("add", beta, mul.output[0], u, h)
+            if beta is not None:  # without one, Add(ln * u, h) is already right
+                folds[add.name] = ("add", beta, mul.output[0], u, h)
             continue
         scaled = node.output[0] if beta is None else f"{base}__scaled"
         out.append(helper.make_node("Mul", [back, gamma], [scaled], name=f"{base}__gamma"))
@@ -117,8 +118,6 @@ def _folded(node: onnx.NodeProto, fold) -> list:
     if kind == "mul":  # Mul(ln, u) -> Mul(normed, gamma * u)
         return [helper.make_node("Mul", [param, u], [f"{base}__gamma_u"], name=f"{base}__gamma_u"),
                 helper.make_node("Mul", [big, f"{base}__gamma_u"], list(node.output), name=base)]
-    if param is None:  # no beta: Add(ln * u, h) is already right
-        return [node]
     # Add(ln * u, h) -> Add(normed * (gamma * u), beta * u + h)
     return [helper.make_node("Mul", [param, u], [f"{base}__beta_u"], name=f"{base}__beta_u"),
             helper.make_node("Add", [f"{base}__beta_u", h], [f"{base}__shift"], name=f"{base}__shift"),

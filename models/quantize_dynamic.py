@@ -80,6 +80,13 @@ def dynamic_quantize(model: onnx.ModelProto) -> int:
     return rewritten
 
 
+def wasm_rewrites(model: onnx.ModelProto) -> dict:
+    """What makes a graph the WASM backend's, in place: dynamic int8 MatMuls, then the LayerNorms as
+    InstanceNormalization (instance_norm.py). The WASM variant and the batch-1 conditional graph
+    (export.py) both go through here, so the two cannot drift apart."""
+    return {"matmuls": dynamic_quantize(model), "layer_norms": layer_norms_as_instance_norms(model)}
+
+
 def share_weights(variant: onnx.ModelProto, base_bytes: bytes, location: str) -> int:
     """Points every large initializer of `variant` at the identical bytes inside the file `base_bytes`
     (the default graph, saved as `location`), as ONNX external data. Returns how many were moved."""
@@ -107,8 +114,7 @@ def write_wasm_variant(base_path: str, out_path: str, self_contained: bool = Fal
     with open(base_path, "rb") as f:
         base_bytes = f.read()
     model = onnx.load_from_string(base_bytes)
-    rewritten = dynamic_quantize(model)
-    norms = layer_norms_as_instance_norms(model)
+    rewritten = wasm_rewrites(model)
     onnx.checker.check_model(model)
     shared = 0 if self_contained else share_weights(model, base_bytes, os.path.basename(base_path))
     onnx.save(model, out_path)
@@ -120,7 +126,7 @@ def write_wasm_variant(base_path: str, out_path: str, self_contained: bool = Fal
         for t in back.graph.initializer:
             if t.name in base_inits:
                 assert np.array_equal(numpy_helper.to_array(t), base_inits[t.name]), t.name
-    return {"matmuls": rewritten, "layer_norms": norms, "shared": shared, "bytes": os.path.getsize(out_path)}
+    return {**rewritten, "shared": shared, "bytes": os.path.getsize(out_path)}
 
 
 def main() -> None:

@@ -13,6 +13,7 @@
 import * as ort from 'onnxruntime-web';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packFile } from './bench-native.mjs';
 
 const args = process.argv.slice(2);
 const opt = (/** @type {string} */ name, /** @type {string} */ fallback) => (args.includes(`--${name}`) ? String(args[args.indexOf(`--${name}`) + 1]) : fallback);
@@ -25,12 +26,7 @@ const threadCounts = opt('threads', '1,2').split(',').map(Number);
 /** @param {string} dir */
 function pack(dir) {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-  /** @param {string} path */
-  const file = (path) => {
-    const entry = manifest.files.find((/** @type {{ path: string }} */ f) => f.path === path);
-    if (!entry) throw new Error(`${dir}: the manifest lists no ${path}`);
-    return new Uint8Array(Buffer.concat(entry.shards.map((/** @type {{ sha256: string }} */ s) => readFileSync(join(dir, 'shards', s.sha256)))));
-  };
+  const file = (/** @type {string} */ path) => new Uint8Array(packFile(dir, manifest, path));
   const graph = manifest.variants?.wasm?.denoiser ?? { file: manifest.graphs.denoiser, externalData: [] };
   return {
     label: `${manifest.id}@${manifest.version} ${graph.file}`,

@@ -42,7 +42,7 @@ const choices = new Map<string, Promise<EncoderChoice>>();
 
 /** The codec and encoder config for this preference, size and frame rate: asked once, then remembered. */
 export function chooseEncoder(preference: VideoCodecName[], width: number, height: number, fps: number): Promise<EncoderChoice> {
-  const key = `${preference.join(',')} ${width}x${height} ${fps}`;
+  const key = encoderKey(preference, width, height, fps);
   let choice = choices.get(key);
   if (!choice) {
     choice = askEncoder(preference, width, height, fps);
@@ -53,7 +53,11 @@ export function chooseEncoder(preference: VideoCodecName[], width: number, heigh
 }
 
 function forgetEncoder(preference: VideoCodecName[], width: number, height: number, fps: number): void {
-  choices.delete(`${preference.join(',')} ${width}x${height} ${fps}`);
+  choices.delete(encoderKey(preference, width, height, fps));
+}
+
+function encoderKey(preference: VideoCodecName[], width: number, height: number, fps: number): string {
+  return `${preference.join(',')} ${width}x${height} ${fps}`;
 }
 
 async function askEncoder(preference: VideoCodecName[], width: number, height: number, fps: number): Promise<EncoderChoice> {
