@@ -11,6 +11,7 @@
 import * as ort from 'onnxruntime-web';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packFile } from './bench-native.mjs';
 
 const args = process.argv.slice(2);
 const opt = (/** @type {string} */ name, /** @type {string} */ fallback) => (args.includes(`--${name}`) ? String(args[args.indexOf(`--${name}`) + 1]) : fallback);
@@ -19,11 +20,7 @@ const calls = Number(opt('calls', '12'));
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 const wasm = manifest.variants?.wasm ?? {};
 if (!wasm.conditionalDenoiser) throw new Error(`${dir}: the pack has no WASM conditionalDenoiser graph`);
-/** @param {string} path */
-const file = (path) => {
-  const entry = manifest.files.find((/** @type {{ path: string }} */ f) => f.path === path);
-  return new Uint8Array(Buffer.concat(entry.shards.map((/** @type {{ sha256: string }} */ s) => readFileSync(join(dir, 'shards', s.sha256)))));
-};
+const file = (/** @type {string} */ path) => new Uint8Array(packFile(dir, manifest, path));
 const [C, T, H, W] = manifest.sample.shape;
 const n = C * T * H * W;
 const L = manifest.tokenizer.maxLength + 1;
