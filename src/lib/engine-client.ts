@@ -86,7 +86,12 @@ export class EngineClient {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await Promise.race([this.guarded((api) => api.generate(jobId, generateOptions, Comlink.proxy(progress))), killed]);
+      const result = await Promise.race([this.guarded((api) => api.generate(jobId, generateOptions, Comlink.proxy(progress))), killed]);
+      // A cancel can reach the worker after its last check (during the encoder's flush, which has no
+      // frame boundary left), and the job then finishes: the person pressed Cancel, so the late result
+      // is dropped here, for every caller, rather than shown.
+      if (signal?.aborted) throw abortError();
+      return result;
     } catch (error) {
       // ORT keeps a lost GPU device for the worker's life: the next load needs a fresh worker.
       if (toZoetropeError(error).name === 'DeviceLostError') this.terminate();
