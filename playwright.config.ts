@@ -6,6 +6,8 @@ import { defineConfig } from '@playwright/test';
 
 const executablePath = process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium';
 const PORT = Number(process.env['ZOETROPE_E2E_PORT'] ?? 4174);
+// Its own build folder too, so that two runs on one machine (two checkouts, or two engineers) do not overwrite each other's build.
+const OUT_DIR = process.env['ZOETROPE_E2E_OUTDIR'] ?? 'dist';
 const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export default defineConfig({
@@ -38,7 +40,7 @@ export default defineConfig({
   ],
   webServer: {
     // Always test a fresh production build, with the fixture pack served beside the app's own packs.
-    command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort`,
+    command: `npx vite build --logLevel warn --outDir ${OUT_DIR} && npx vite preview --outDir ${OUT_DIR} --port ${PORT} --strictPort`,
     url: `http://127.0.0.1:${PORT}/`,
     // The tests' pack servers listen on 127.0.0.1 / localhost ports; the build and preview allow them in connect-src.
     env: { ZOETROPE_EXTRA_PACKS: 'tests/fixtures/fixture-pack', ZOETROPE_CSP_CONNECT: 'http://localhost:* http://127.0.0.1:*' },
