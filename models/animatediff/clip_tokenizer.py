@@ -203,13 +203,42 @@ children playing in the park on a sunny day
 a candle flame flickering in the dark
 leaves blowing in the wind in autumn
 a train passing through the countryside
+an astronaut floating inside a space station, soft light
+a panda eating bamboo in a misty jungle
+golden wheat fields swaying under a stormy sky
+a lighthouse on a cliff with crashing waves below
+jellyfish glowing in deep dark water
+a hummingbird drinking nectar from a purple blossom
+steam rising from a cup of coffee on a wooden table
+a butterfly landing on a yellow sunflower
+neon signs reflecting on wet streets, cyberpunk
+a waterfall pouring into a turquoise pool
+an old man playing violin under a bridge
+penguins waddling across the frozen ice
+a hot air balloon drifting above the valley
+lava flowing down a volcano at dusk
+a squirrel gathering acorns beside an oak tree
+paper lanterns rising into the night sky
+a robot dancing in an empty warehouse
+tulips blooming in a garden, macro shot
+a kite soaring high above the sandy dunes
+sparks flying from a blacksmith's hammer
+a dolphin jumping out of the ocean
+a bicycle parked next to a brick wall
+autumn maple leaves floating on a pond
+an owl blinking on a snowy branch
+traffic moving through a busy intersection, aerial view
+a chef tossing vegetables in a sizzling wok
+northern lights dancing over a frozen lake
+a sleepy kitten yawning on a blanket
+thunder and lightning over a dark ocean
 """
 
 
-def make_tiny_vocab(n_merges: int = 254, corpus: str = TINY_CORPUS) -> tuple[dict[str, int], list[tuple[str, str]]]:
+def make_tiny_vocab(n_merges: int = 486, corpus: str = TINY_CORPUS) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """A CLIP-layout vocabulary: 256 byte symbols, their </w> forms, n_merges learnt merges, BOS, EOS.
 
-    Size 512 + n_merges + 2 (768 by default). Ties between equally frequent pairs go to the smaller
+    Size 512 + n_merges + 2 (1000 by default: configs.py TINY_VOCAB_SIZE). Ties between equally frequent pairs go to the smaller
     pair, so the result is the same on every machine. A merge whose result is already a token is
     skipped (CLIP's layout has one vocabulary entry per merge)."""
     symbols = list(bytes_to_unicode().values())
