@@ -107,7 +107,7 @@ async function timeRuntime(ort, sessionOptions, job) {
   }
   let loopMs = null;
   if (job.loop) {
-    // Prompt to final latents, as workers/pipeline.ts does it: text once, then steps with CFG and Euler.
+    // Prompt to final latents, as workers/pipelines/dit-rectified-flow/pipeline.ts does it: text once, then steps with CFG and Euler.
     started = performance.now();
     await encode();
     for (let i = 0; i < job.steps; i++) {

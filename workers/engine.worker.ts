@@ -17,13 +17,14 @@ import { sha256Hex } from '../src/lib/sha256';
 import { chooseBackend, wasmThreadCount } from './backend-choice';
 import { chooseEncoder, CODEC_PREFERENCE, encodeMp4, framesInMemory, type FrameSource } from './encode-mp4';
 import { validateTuning } from '../src/shared/engine-tuning';
-import { chooseGraphs, graphFiles, type GraphChoice } from '../src/shared/graph-variants';
+import { chooseGraphs, type GraphChoice, type GraphChoices } from '../src/shared/graph-variants';
+import { graphFilePath } from '../src/shared/manifest';
 import { rgbaToRgb } from './frames';
 import { probeEnvironment } from './environment-probe';
 import { createSession, destroyWebGpuDevice, deviceLoss, runtimeInfo, type ModelSession, type SessionRequest } from './ort-runtime';
 import { openPackSource } from './pack-source';
-import { Pipeline } from './pipeline';
-import { createPromptTokenizer } from './tokenize';
+import { pipelineKind } from './pipelines/registry';
+import type { PipelineRuntime } from './pipelines/types';
 import { wordLevelVocabulary } from '../src/shared/prompt-words';
 import { GENERATOR, provenanceTags, type Provenance } from '../src/shared/provenance';
 import { outputSize, resizedFrameStream, resizeFrames } from './upscale';
@@ -32,7 +33,7 @@ import { splitFrameStream, warmUpscaleHelper } from './upscale-helper';
 installErrorTransfer();
 
 let environment: Promise<EnvironmentReport> | null = null;
-let loaded: { pipeline: Pipeline; info: LoadedModel; key: string } | null = null;
+let loaded: { pipeline: PipelineRuntime; info: LoadedModel; key: string } | null = null;
 let running: { jobId: string; cancelled: boolean } | null = null;
 const cancelledEarly = new Set<string>();
 /** Set when the WebGPU device under the loaded sessions is lost. */
@@ -96,14 +97,20 @@ const engine: EngineApi = {
       threads: Math.min(tuning.threads ?? Infinity, wasmThreadCount(env)),
       spin: tuning.spin,
     };
-    if (manifest.graphs.decoder !== null) {
-      throw new ZoetropeError('UnsupportedModelError', 'This model needs a decoder graph, which this version of Zoetrope does not support yet.', { graph: 'decoder' });
-    }
-    // The backend's graph variants where the pack has them (the built-in pack: dynamic int8 on WASM).
-    const graphs = chooseGraphs(manifest, choice.backend, tuning.backendGraphs);
-    // ?conditionalGraph=0: unguided steps take the batch-2 graph's conditional row (the bench's "before").
-    if (!tuning.conditionalGraph) graphs.conditionalDenoiser = null;
-    const wanted = [manifest.tokenizer.file, ...graphFiles(graphs)];
+    // The pack's kind says which graphs it runs; a kind this build lacks is refused before any file is read.
+    const kind = pipelineKind(manifest);
+    // The backend's graph variants where the pack has them (the built-in pack: dynamic int8 on WASM),
+    // and only those the adapter can run (a variant may need e.g. shader-f16).
+    const features = choice.backend === 'webgpu' ? (env.adapter?.features ?? []) : [];
+    const graphs: GraphChoices = chooseGraphs(manifest, choice.backend, tuning.backendGraphs, features);
+    const roles = kind.roles(manifest, tuning).flatMap((spec) => {
+      const graph = graphs[spec.role] ?? null;
+      if (graph === null && !spec.optional) {
+        throw new ZoetropeError('UnsupportedModelError', `This model has no ${spec.label} graph, which its pipeline "${manifest.pipeline}" needs.`, { graph: spec.role });
+      }
+      return graph === null ? [] : [{ ...spec, graph }];
+    });
+    const wanted = [...new Set([manifest.tokenizer.file, ...roles.flatMap((r) => [r.graph.file, ...r.graph.externalData])])];
     const files = wanted.map((path) => manifest.files.find((f) => f.path === path)!);
     const total = files.reduce((n, f) => n + f.size, 0);
     const readStarted = performance.now();
@@ -118,26 +125,29 @@ const engine: EngineApi = {
     const readMs = performance.now() - readStarted;
 
     const tokenizerJson: unknown = JSON.parse(new TextDecoder().decode(bytes.get(manifest.tokenizer.file)));
-    const tokenizer = createPromptTokenizer(tokenizerJson, manifest.tokenizer);
-    const graphCount = 1 + (graphs.textEncoder ? 1 : 0) + (graphs.conditionalDenoiser ? 1 : 0);
+    const graphCount = roles.length;
     const sessionStarted = performance.now();
     onProgress({ kind: 'loading', stage: 'sessions', done: 0, total: graphCount });
     // External data is named by the file it lives in, exactly as the graph's tensors name their `location`.
     const graphBytes = (g: GraphChoice) => ({ model: bytes.get(g.file)!, externalData: g.externalData.map((path) => ({ path, data: bytes.get(path)! })) });
-    let textEncoder: ModelSession | null = null;
-    if (graphs.textEncoder) {
-      textEncoder = await createSession(graphBytes(graphs.textEncoder), sessionRequest, 'text encoder');
-      onProgress({ kind: 'loading', stage: 'sessions', done: 1, total: graphCount });
+    const sessions: Partial<Record<(typeof roles)[number]['role'], ModelSession>> = {};
+    let pipeline: PipelineRuntime;
+    try {
+      for (const [i, r] of roles.entries()) {
+        sessions[r.role] = await createSession(graphBytes(r.graph), sessionRequest, r.label);
+        if (i < roles.length - 1) onProgress({ kind: 'loading', stage: 'sessions', done: i + 1, total: graphCount });
+      }
+      pipeline = kind.create({ manifest, tokenizerJson, sessions, tuning });
+    } catch (error) {
+      // No model is loaded, so nothing else would free these sessions.
+      for (const session of Object.values(sessions)) await session?.release();
+      throw error;
     }
-    const denoiser = await createSession(graphBytes(graphs.denoiser), sessionRequest, 'denoiser');
-    // The batch-1 graph for the steps outside the guidance interval (the built-in pack's, on WASM).
-    const conditional = graphs.conditionalDenoiser ? await createSession(graphBytes(graphs.conditionalDenoiser), sessionRequest, 'conditional denoiser') : null;
     if (choice.backend === 'webgpu') {
       lostSignal = (await deviceLoss()).lost;
       void lostSignal.then((message) => (deviceLost = message));
     }
     const sessionMs = performance.now() - sessionStarted;
-    const pipeline = new Pipeline(manifest, tokenizer, textEncoder, denoiser, tuning.gpuLatents, conditional, tuning.wasmStep);
     // WASM only: on SwiftShader's WebGPU one run takes tens of seconds, and a real GPU's first run is
     // mostly shader compilation, which the first step then pays (README, "Performance").
     const warmUp = tuning.warmUp && choice.backend === 'wasm';
@@ -164,7 +174,12 @@ const engine: EngineApi = {
       tuning,
       runtime: { version: runtime.version, wasmFile: runtime.wasmFile },
       gpuBytes: choice.backend === 'webgpu' ? (gpuMemory()?.liveBytes ?? null) : null,
-      graphs: { textEncoder: graphs.textEncoder?.file ?? null, denoiser: graphs.denoiser.file, conditionalDenoiser: graphs.conditionalDenoiser?.file ?? null },
+      graphs: {
+        textEncoder: sessions.textEncoder ? (graphs.textEncoder?.file ?? null) : null,
+        denoiser: graphs.denoiser.file,
+        conditionalDenoiser: sessions.conditionalDenoiser ? (graphs.conditionalDenoiser?.file ?? null) : null,
+        decoder: sessions.decoder ? (graphs.decoder?.file ?? null) : null,
+      },
       readMs,
       sessionMs,
       warmUpMs,
@@ -213,11 +228,12 @@ const engine: EngineApi = {
           onProgress(Comlink.transfer({ kind: 'step', step, steps, preview }, preview ? [preview.rgba.buffer] : []));
           emitMs += performance.now() - t;
         },
+        onDecode: (frame, frames) => emit({ kind: 'decoding', frame, frames }),
       });
       const loopEnd = out.loopStartedAt + out.loopMs;
       await yieldToEvents();
       if (job.cancelled) throw abortError();
-      emit({ kind: 'decoding' });
+      emit({ kind: 'frames' });
       const framesStarted = performance.now();
       const afterLoopMs = framesStarted - loopEnd;
       const rgb = rgbaToRgb(out.frames);
@@ -243,7 +259,7 @@ const engine: EngineApi = {
         generator: GENERATOR,
         kind: 'clip',
         model: info.modelKey,
-        modelHash: m.files.find((f) => f.path === m.graphs.denoiser)?.sha256 ?? '',
+        modelHash: m.files.find((f) => f.path === graphFilePath(m.graphs.denoiser))?.sha256 ?? '',
         backend: info.backend,
         steps: options.steps,
         guidance: options.guidance,

@@ -31,5 +31,7 @@ function summarize(adapter: GPUAdapter): AdapterSummary {
     description: info?.description ?? '',
     isFallbackAdapter: Boolean(info?.isFallbackAdapter ?? legacy ?? false),
     limits: { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize },
+    // Sorted, so that a report reads the same each time; graph variants may require some (graph-variants.ts).
+    features: [...adapter.features].sort(),
   };
 }

@@ -14,7 +14,7 @@
 //
 // --sampler, --steps and --shift override model.json's scheduler.kind and shift and the prompts file's
 // steps, to compare samplers on the same prompts and seeds. The sampler's maths is that of
-// workers/scheduler.ts (Euler plus the multistep term c_i (x0_i - x0_{i-1})); golden-step.test.ts holds
+// workers/pipelines/dit-rectified-flow/scheduler.ts (Euler plus the multistep term c_i (x0_i - x0_{i-1})); golden-step.test.ts holds
 // that file to PyTorch's trajectory.
 // --runtime node (the default) runs onnxruntime-node; --runtime wasm runs onnxruntime-web's own WASM
 // build under Node, the browser's WASM arithmetic. A graph variant must be sampled with the runtime it
@@ -87,7 +87,7 @@ function noise(seed) {
 }
 const ts = Array.from({ length: steps + 1 }, (_, i) => { const s = 1 - i / steps; return shift * s / (1 + (shift - 1) * s); });
 const lambda = (t) => Math.log((1 - t) / t);
-// workers/scheduler.ts stepCorrections: DPM-Solver++(2M) in data prediction is the Euler step plus
+// workers/pipelines/dit-rectified-flow/scheduler.ts stepCorrections: DPM-Solver++(2M) in data prediction is the Euler step plus
 // c_i (x0_i - x0_{i-1}); first order at steps 0, 1 and the last.
 const corr = ts.slice(0, steps).map((t, i) => {
   if (!kind.includes('2m') || i === 0 || i === steps - 1) return 0;
@@ -127,7 +127,7 @@ for (const [k, item] of items.entries()) {
       : await cond.run({ sample: new ort.Tensor('float32', x.slice(), [1, C, T, H, W]), timestep: new ort.Tensor('float32', new Float32Array([ts[i]]), [1]), ...condText });
     denoiseMs += performance.now() - s0;
     const v = r.velocity.data, dt = ts[i + 1] - ts[i];
-    // workers/scheduler.ts guidedStep, float32 operation by operation as the browser (and its WGSL kernel) does.
+    // workers/pipelines/dit-rectified-flow/scheduler.ts guidedStep, float32 operation by operation as the browser (and its WGSL kernel) does.
     const f = Math.fround, g32 = f(guidance), cfg = mode === 'G', t32 = f(ts[i]), dt32 = f(dt), c32 = f(corr[i]);
     for (let j = 0; j < n; j++) {
       const vu = v[n + j];

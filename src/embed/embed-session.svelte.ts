@@ -42,6 +42,7 @@ const PHASE_OF: Record<EngineProgress['kind'], ProgressPhase> = {
   text: 'text',
   step: 'denoise',
   decoding: 'decode',
+  frames: 'frames',
   encoding: 'encode',
   done: 'done',
 };

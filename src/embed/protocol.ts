@@ -36,8 +36,11 @@ export const DEFAULT_PACK_NAME = 'host.zoepack';
 
 export type EmbedState = 'checking' | 'needs-install' | 'installing' | 'loading' | 'ready' | 'failed';
 
-/** Coarse phases of a request, in the order they happen. */
-export type ProgressPhase = 'queued' | 'install' | 'load' | 'text' | 'denoise' | 'decode' | 'encode' | 'done';
+/**
+ * Coarse phases of a request, in the order they happen. `decode`: a model with a decoder graph (a VAE)
+ * turns its latents into frames; `frames`: the frames are checked and hashed before encoding.
+ */
+export type ProgressPhase = 'queued' | 'install' | 'load' | 'text' | 'denoise' | 'decode' | 'frames' | 'encode' | 'done';
 
 export interface StatusFields {
   /** The app's version (package.json), not the protocol's. */

@@ -21,6 +21,8 @@ export interface AdapterSummary {
   isFallbackAdapter: boolean;
   /** The adapter's own limits (what ORT asks the device for); absent when unknown. */
   limits?: GpuLimits;
+  /** The adapter's optional features (e.g. "shader-f16"): a graph variant may require some. Absent when unknown. */
+  features?: string[];
 }
 
 export interface EnvironmentReport {
@@ -70,7 +72,7 @@ export interface LoadedModel {
   /** WebGPU: bytes in GPUBuffers once the sessions exist (weights, mostly); null on WASM. */
   gpuBytes: number | null;
   /** The graph files the sessions run: the pack's defaults, or its variants for this backend. */
-  graphs: { textEncoder: string | null; denoiser: string; conditionalDenoiser: string | null };
+  graphs: { textEncoder: string | null; denoiser: string; conditionalDenoiser: string | null; decoder: string | null };
   readMs: number;
   sessionMs: number;
   /** The warm-up run of every graph at load (WASM, tuning.warmUp), ms; 0 when there was none. */

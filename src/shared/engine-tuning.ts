@@ -52,7 +52,7 @@ export interface EngineTuning {
    * (its default); off, they sleep at once, leaving the core to the JS between steps and to the page.
    */
   spin: boolean;
-  /** Latents on the CPU: guidance and the sampler's step in WebAssembly SIMD (workers/step-kernel.ts), not JS; the same bits. */
+  /** Latents on the CPU: guidance and the sampler's step in WebAssembly SIMD (workers/pipelines/dit-rectified-flow/step-kernel.ts), not JS; the same bits. */
   wasmStep: boolean;
   /**
    * Ask the browser once per engine worker which codec and encoder config to use (and ask it at load, for

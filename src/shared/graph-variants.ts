@@ -17,23 +17,36 @@
 // conditional row: the same velocity for twice the work, which on a GPU costs
 // little, and on WASM is what the variant saves (half a call per such step).
 //
+// A variant may need adapter features ("requires": ["shader-f16"] for fp16
+// graphs): the engine takes it only on an adapter that has every one.
+//
 // Apps that predate this field ignore it and run the defaults everywhere.
 
-import { fieldError } from './errors';
-import type { PackManifest } from './manifest';
+import { externalDataList, fail, obj } from './manifest-fields';
+import type { GraphRef } from './pipelines/types';
 import type { Backend } from './options';
 
 export const VARIANT_BACKENDS = ['wasm', 'webgpu'] as const satisfies readonly Backend[];
-/** The graph roles a variant may fill (a decoder is not supported by the engine yet); conditionalDenoiser has no default. */
-export const VARIANT_ROLES = ['textEncoder', 'denoiser', 'conditionalDenoiser'] as const;
-export type GraphRole = (typeof VARIANT_ROLES)[number];
-export const MAX_EXTERNAL_DATA = 8;
+/**
+ * Every graph role a pack may have. A kind names the ones it loads and the ones a variant may fill
+ * (PipelineContract.variantRoles); conditionalDenoiser has no default graph.
+ */
+export const GRAPH_ROLES = ['textEncoder', 'denoiser', 'conditionalDenoiser', 'decoder'] as const;
+export type GraphRole = (typeof GRAPH_ROLES)[number];
+/** The roles of the first kind; kept for callers that name them. */
+export const VARIANT_ROLES = ['textEncoder', 'denoiser', 'conditionalDenoiser'] as const satisfies readonly GraphRole[];
+/** A multi-GB graph split at 256 MiB needs many external data files (each ≤ 2 GB, protobuf's limit). */
+export const MAX_EXTERNAL_DATA = 64;
+/** Adapter features a variant may need (WebGPU `GPUAdapter.features`). */
+export const VARIANT_FEATURES = ['shader-f16'] as const;
 
 export interface GraphVariant {
   /** The ONNX graph this backend runs instead of the default. */
   file: string;
   /** Pack files holding tensors the graph stores as external data, named by the tensors' `location`. */
   externalData: string[];
+  /** Adapter features the graph needs (e.g. fp16 weights: "shader-f16"); absent: none. */
+  requires?: string[];
 }
 
 export type GraphVariants = Partial<Record<Backend, Partial<Record<GraphRole, GraphVariant>>>>;
@@ -45,71 +58,111 @@ export interface GraphChoice {
   variant: boolean;
 }
 
-function fail(field: string, expected: string, got: unknown): never {
-  throw fieldError('ManifestError', field, expected, got);
+/** The graph each role runs; a role the pack lacks is null (decoder: absent). */
+export interface GraphChoices {
+  textEncoder: GraphChoice | null;
+  denoiser: GraphChoice;
+  conditionalDenoiser: GraphChoice | null;
+  decoder?: GraphChoice;
 }
 
-function plainObject(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, 'an object', value);
-  return value as Record<string, unknown>;
-}
-
-/** Validates an untrusted `variants` field against the pack's file paths; undefined when absent. */
-export function validateVariants(value: unknown, paths: ReadonlySet<string>): GraphVariants | undefined {
+function validateRequires(value: unknown, field: string): string[] | undefined {
   if (value === undefined) return undefined;
-  const raw = plainObject(value, 'variants');
+  const expected = `an array of adapter features (known: ${VARIANT_FEATURES.join(', ')})`;
+  if (!Array.isArray(value) || value.length > VARIANT_FEATURES.length) fail(field, expected, value);
+  value.forEach((f: unknown, i) => {
+    if (typeof f !== 'string' || !(VARIANT_FEATURES as readonly string[]).includes(f)) fail(`${field}[${i}]`, `one of ${VARIANT_FEATURES.map((x) => JSON.stringify(x)).join(', ')}`, f);
+  });
+  if (new Set(value).size !== value.length) fail(field, 'no feature twice', value);
+  return [...(value as string[])];
+}
+
+/**
+ * Validates an untrusted `variants` field against the pack's file paths and the roles its kind
+ * lets a variant fill; undefined when absent.
+ */
+export function validateVariants(value: unknown, paths: ReadonlySet<string>, roles: readonly GraphRole[] = VARIANT_ROLES): GraphVariants | undefined {
+  if (value === undefined) return undefined;
+  const raw = obj(value, 'variants');
   const out: GraphVariants = {};
   for (const backend of Object.keys(raw)) {
     if (!(VARIANT_BACKENDS as readonly string[]).includes(backend)) fail(`variants.${backend}`, `nothing (backends: ${VARIANT_BACKENDS.join(', ')})`, raw[backend]);
-    const roles = plainObject(raw[backend], `variants.${backend}`);
+    const byRole = obj(raw[backend], `variants.${backend}`);
     const chosen: Partial<Record<GraphRole, GraphVariant>> = {};
-    for (const role of Object.keys(roles)) {
+    for (const role of Object.keys(byRole)) {
       const field = `variants.${backend}.${role}`;
-      if (!(VARIANT_ROLES as readonly string[]).includes(role)) fail(field, `nothing (roles: ${VARIANT_ROLES.join(', ')})`, roles[role]);
-      const v = plainObject(roles[role], field);
-      for (const key of Object.keys(v)) if (key !== 'file' && key !== 'externalData') fail(`${field}.${key}`, 'nothing (known: file, externalData)', v[key]);
+      if (!(roles as readonly string[]).includes(role)) fail(field, `nothing (roles: ${roles.join(', ')})`, byRole[role]);
+      const v = obj(byRole[role], field);
+      for (const key of Object.keys(v)) if (key !== 'file' && key !== 'externalData' && key !== 'requires') fail(`${field}.${key}`, 'nothing (known: file, externalData, requires)', v[key]);
       const file = v['file'];
       if (typeof file !== 'string' || !paths.has(file)) fail(`${field}.file`, 'the path of a file listed in files', file);
-      const data = v['externalData'] ?? [];
-      if (!Array.isArray(data) || data.length > MAX_EXTERNAL_DATA) fail(`${field}.externalData`, `an array of at most ${MAX_EXTERNAL_DATA} file paths`, data);
-      data.forEach((p: unknown, i) => {
-        if (typeof p !== 'string' || !paths.has(p) || p === file) fail(`${field}.externalData[${i}]`, 'the path of another file listed in files', p);
-      });
-      if (new Set(data).size !== data.length) fail(`${field}.externalData`, 'no path twice', data);
-      chosen[role as GraphRole] = { file, externalData: [...(data as string[])] };
+      const variant: GraphVariant = { file, externalData: externalDataList(v['externalData'], `${field}.externalData`, file, paths, MAX_EXTERNAL_DATA) };
+      const requires = validateRequires(v['requires'], `${field}.requires`);
+      if (requires) variant.requires = requires;
+      chosen[role as GraphRole] = variant;
     }
     out[backend as Backend] = chosen;
   }
   return out;
 }
 
+/** `graphs.<role>` as a path or `{ file, externalData }`: validated the same way as a variant's. */
+export function validateGraphRef(value: unknown, field: string, paths: ReadonlySet<string>, required: boolean): GraphRef | null {
+  if (value === null || value === undefined) {
+    if (required) fail(field, 'the path of a file listed in files, or { file, externalData }', value);
+    return null;
+  }
+  if (typeof value === 'string') {
+    if (!paths.has(value)) fail(field, 'the path of a file listed in files, or { file, externalData }', value);
+    return value;
+  }
+  const v = obj(value, field);
+  for (const key of Object.keys(v)) if (key !== 'file' && key !== 'externalData') fail(`${field}.${key}`, 'nothing (known: file, externalData)', v[key]);
+  const file = v['file'];
+  if (typeof file !== 'string' || !paths.has(file)) fail(`${field}.file`, 'the path of a file listed in files', file);
+  return { file, externalData: externalDataList(v['externalData'], `${field}.externalData`, file, paths, MAX_EXTERNAL_DATA) };
+}
+
+function defaultChoice(ref: GraphRef): GraphChoice {
+  return typeof ref === 'string' ? { file: ref, externalData: [], variant: false } : { file: ref.file, externalData: [...ref.externalData], variant: false };
+}
+
 /**
  * The graph each role runs on `backend`: the pack's variant for that
- * backend when it has one and `useVariants` is on (the default; the
- * `backendGraphs` tuning turns it off to measure the "before"), else the
- * default graph. Pure: the engine reads exactly the files this names.
+ * backend when it has one, `useVariants` is on (the default; the
+ * `backendGraphs` tuning turns it off to measure the "before"), and the
+ * adapter has every feature the variant requires; else the default graph.
+ * Pure: the engine reads exactly the files this names.
  */
 export function chooseGraphs(
-  manifest: Pick<PackManifest, 'graphs' | 'variants'>,
+  manifest: { graphs: { [role in GraphRole]?: GraphRef | null } & { denoiser: GraphRef }; variants?: GraphVariants | undefined },
   backend: Backend,
   useVariants: boolean,
-): { textEncoder: GraphChoice | null; denoiser: GraphChoice; conditionalDenoiser: GraphChoice | null } {
+  features: readonly string[] = [],
+): GraphChoices {
   const variants = useVariants ? manifest.variants?.[backend] : undefined;
   const variant = (role: GraphRole): GraphChoice | null => {
     const v = variants?.[role];
-    return v ? { file: v.file, externalData: [...v.externalData], variant: true } : null;
+    if (!v || !(v.requires ?? []).every((f) => features.includes(f))) return null;
+    return { file: v.file, externalData: [...v.externalData], variant: true };
   };
-  const pick = (role: GraphRole, file: string): GraphChoice => variant(role) ?? { file, externalData: [], variant: false };
-  return {
-    textEncoder: manifest.graphs.textEncoder === null ? null : pick('textEncoder', manifest.graphs.textEncoder),
-    denoiser: pick('denoiser', manifest.graphs.denoiser),
+  const pick = (role: GraphRole): GraphChoice | null => {
+    const ref = manifest.graphs[role];
+    return ref === null || ref === undefined ? null : (variant(role) ?? defaultChoice(ref));
+  };
+  const choices: GraphChoices = {
+    textEncoder: pick('textEncoder'),
+    denoiser: pick('denoiser')!,
     // A variant-only role: no default graph to fall back to.
     conditionalDenoiser: variant('conditionalDenoiser'),
   };
+  const decoder = pick('decoder');
+  if (decoder) choices.decoder = decoder;
+  return choices;
 }
 
 /** Every file a backend's session needs, graphs and their external data, each once. */
-export function graphFiles(choice: ReturnType<typeof chooseGraphs>): string[] {
-  const files = [choice.textEncoder, choice.denoiser, choice.conditionalDenoiser].flatMap((c) => (c ? [c.file, ...c.externalData] : []));
+export function graphFiles(choice: GraphChoices): string[] {
+  const files = [choice.textEncoder, choice.denoiser, choice.conditionalDenoiser, choice.decoder ?? null].flatMap((c) => (c ? [c.file, ...c.externalData] : []));
   return [...new Set(files)];
 }

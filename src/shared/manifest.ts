@@ -1,9 +1,18 @@
-// Owns model pack format v1: the manifest's types and its validation.
+// Owns model pack format v1: the manifest's common fields, their validation,
+// and the union of every kind's manifest (discriminated by `pipeline`). The
+// kind's own fields are validated by its contract (src/shared/pipelines/).
 // Validation runs before anything is downloaded or loaded, and every error
 // names the field and what was expected (see models/README.md for the format).
 
-import { fieldError } from './errors';
-import { validateVariants, type GraphVariants } from './graph-variants';
+import { fail, int, literal, num, obj, PATH_RE, SHA_RE, str, type Obj } from './manifest-fields';
+import { validateVariants } from './graph-variants';
+import { PIPELINE_IDS, pipelineContract, type KindFields, type PipelineId } from './pipelines';
+import type { ManifestCommon, PromptCapabilities, SourceEntry } from './pipelines/types';
+
+export type { GraphFile, GraphRef, ManifestCommon, PromptCapabilities, SourceEntry } from './pipelines/types';
+export type { PipelineId } from './pipelines';
+/** The first kind's samplers, still named from here by older callers. */
+export { SCHEDULERS, type SchedulerKind } from './pipelines/dit-rectified-flow';
 
 export const PACK_FORMAT = 'zoetrope-pack';
 export const PACK_FORMAT_VERSION = 1;
@@ -13,10 +22,10 @@ export const MAX_SHARD_SIZE = 1024 * 1024 * 1024;
 export const MAX_PACK_BYTES = 64 * 1024 * 1024 * 1024;
 export const MAX_FILES = 256;
 export const MAX_SHARDS = 65_536;
-export const PIPELINES = ['dit-rectified-flow'] as const;
-/** The samplers of workers/scheduler.ts (and models/zoetrope/flow.py); a pack names the one it was evaluated with. */
-export const SCHEDULERS = ['rectified-flow-euler', 'rectified-flow-dpmpp-2m'] as const;
-export type SchedulerKind = (typeof SCHEDULERS)[number];
+export const MAX_LICENSE_TEXT_BYTES = 64 * 1024;
+export const MAX_SOURCES = 16;
+/** The registered pipeline kinds (src/shared/pipelines/index.ts). */
+export const PIPELINES: readonly PipelineId[] = PIPELINE_IDS;
 
 export interface ShardEntry {
   sha256: string;
@@ -30,97 +39,14 @@ export interface FileEntry {
   shards: ShardEntry[];
 }
 
-export interface PackManifest {
-  format: typeof PACK_FORMAT;
-  formatVersion: typeof PACK_FORMAT_VERSION;
-  id: string;
-  name: string;
-  version: string;
-  license: string;
-  fixture: boolean;
-  description?: string;
-  pipeline: (typeof PIPELINES)[number];
-  video: { frames: number; height: number; width: number; fps: number };
-  sample: { shape: [number, number, number, number] };
-  scheduler: {
-    kind: (typeof SCHEDULERS)[number];
-    defaultSteps: number;
-    defaultGuidance: number;
-    shift: number;
-    /**
-     * Classifier-free guidance only on steps whose t lies in (lo, hi]; the others take the conditional
-     * velocity alone (half a call with the backend's conditionalDenoiser graph). Absent: every step.
-     */
-    guidanceInterval?: [number, number];
-  };
-  tokenizer: { file: string; maxLength: number; padId: number; unkId: number };
-  graphs: { textEncoder: string | null; denoiser: string; decoder: string | null };
-  /** Optional per-backend replacements of the default graphs (src/shared/graph-variants.ts). */
-  variants?: GraphVariants;
-  vocabulary?: Record<string, string[]>;
-  /** WebGPU limits the pack's graphs need at least (its largest weight buffer); checked before any session is made. */
-  gpuLimits?: { maxBufferSize?: number; maxStorageBufferBindingSize?: number };
-  shardSize: number;
-  totalBytes: number;
-  files: FileEntry[];
-}
+/** A pack of one kind: the common fields, `pipeline`, and the kind's own typed fields. */
+export type ManifestOf<P extends PipelineId> = ManifestCommon & { pipeline: P } & KindFields<P>;
+/** A validated pack manifest, discriminated by `pipeline`. */
+export type PackManifest = { [P in PipelineId]: ManifestOf<P> }[PipelineId];
 
 const ID_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-const SHA_RE = /^[0-9a-f]{64}$/;
-const PATH_RE = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
 /** Vocabulary group names: plain words, so that "__proto__" and friends never become keys. */
 const GROUP_RE = /^[A-Za-z][A-Za-z0-9 _-]{0,63}$/;
-
-type Obj = Record<string, unknown>;
-
-function fail(field: string, expected: string, got: unknown): never {
-  throw fieldError('ManifestError', field, expected, got);
-}
-
-function obj(value: unknown, field: string): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, 'an object', value);
-  return value as Obj;
-}
-
-function str(o: Obj, key: string, field: string): string {
-  const v = o[key];
-  if (typeof v !== 'string' || v.trim() === '') fail(field, 'a non-empty string', v);
-  return v;
-}
-
-function int(o: Obj, key: string, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    fail(field, `an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any size' : max}`, v);
-  }
-  return v;
-}
-
-function num(o: Obj, key: string, field: string, min: number, max: number, minExclusive = false): number {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isFinite(v) || v > max || (minExclusive ? v <= min : v < min)) {
-    fail(field, `a number ${minExclusive ? 'above' : 'from'} ${min} ${minExclusive ? 'and at most' : 'to'} ${max}`, v);
-  }
-  return v;
-}
-
-function literal<T extends string>(o: Obj, key: string, field: string, allowed: readonly T[]): T {
-  const v = o[key];
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    fail(field, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, v);
-  }
-  return v as T;
-}
-
-function graphRef(o: Obj, key: string, field: string, files: Set<string>, required: boolean): string | null {
-  const v = o[key];
-  if (v === null || v === undefined) {
-    if (required) fail(field, 'the path of a file listed in files', v);
-    return null;
-  }
-  if (typeof v !== 'string' || !files.has(v)) fail(field, 'the path of a file listed in files', v);
-  return v;
-}
 
 function validateFiles(value: unknown, shardSize: number): FileEntry[] {
   if (!Array.isArray(value) || value.length === 0) fail('files', 'a non-empty array', value);
@@ -174,24 +100,38 @@ function validateVocabulary(value: unknown): Record<string, string[]> | undefine
   return out;
 }
 
-function validateGuidanceInterval(value: unknown): [number, number] | undefined {
-  if (value === undefined) return undefined;
-  const expected = 'an array [lo, hi] of two numbers with 0 <= lo < hi <= 1';
-  if (!Array.isArray(value) || value.length !== 2) fail('scheduler.guidanceInterval', expected, value);
-  const [lo, hi] = value as unknown[];
-  if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo >= 0 && lo < hi && hi <= 1)) fail('scheduler.guidanceInterval', expected, value);
-  return [lo, hi];
-}
-
-function validateGpuLimits(value: unknown): PackManifest['gpuLimits'] {
+function validateGpuLimits(value: unknown): ManifestCommon['gpuLimits'] {
   if (value === undefined) return undefined;
   const o = obj(value, 'gpuLimits');
-  const out: NonNullable<PackManifest['gpuLimits']> = {};
+  const out: NonNullable<ManifestCommon['gpuLimits']> = {};
   for (const key of ['maxBufferSize', 'maxStorageBufferBindingSize'] as const) {
     if (o[key] !== undefined) out[key] = int(o, key, `gpuLimits.${key}`, 1);
   }
   for (const key of Object.keys(o)) if (!(key in out)) fail(`gpuLimits.${key}`, 'nothing (known limits: maxBufferSize, maxStorageBufferBindingSize)', o[key]);
   return out;
+}
+
+function validateLicenseText(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') fail('licenseText', 'a string', value);
+  const bytes = new TextEncoder().encode(value).length;
+  if (bytes > MAX_LICENSE_TEXT_BYTES) fail('licenseText', `at most ${MAX_LICENSE_TEXT_BYTES} bytes of text`, `${bytes} bytes`);
+  return value;
+}
+
+function validateSources(value: unknown): SourceEntry[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > MAX_SOURCES) fail('sources', `an array of at most ${MAX_SOURCES} entries`, value);
+  return value.map((raw, i) => {
+    const o = obj(raw, `sources[${i}]`);
+    const sha256 = str(o, 'sha256', `sources[${i}].sha256`);
+    if (!SHA_RE.test(sha256)) fail(`sources[${i}].sha256`, '64 lowercase hex digits', sha256);
+    return { role: str(o, 'role', `sources[${i}].role`), file: str(o, 'file', `sources[${i}].file`), sha256 };
+  });
+}
+
+function optionalId(o: Obj, key: 'bosId' | 'eosId'): number | undefined {
+  return o[key] === undefined ? undefined : int(o, key, `tokenizer.${key}`, 0);
 }
 
 /** Validates an untrusted manifest (parsed JSON) and returns it typed; throws ManifestError. */
@@ -209,6 +149,8 @@ export function validateManifest(value: unknown): PackManifest {
   const description = m['description'];
   if (description !== undefined && typeof description !== 'string') fail('description', 'a string', description);
   const pipeline = literal(m, 'pipeline', 'pipeline', PIPELINES);
+  const licenseText = validateLicenseText(m['licenseText']);
+  const sources = validateSources(m['sources']);
 
   const v = obj(m['video'], 'video');
   const video = {
@@ -217,21 +159,6 @@ export function validateManifest(value: unknown): PackManifest {
     width: int(v, 'width', 'video.width', 1, 4096),
     fps: num(v, 'fps', 'video.fps', 0, 240, true),
   };
-
-  const sample = obj(m['sample'], 'sample');
-  const shapeRaw = sample['shape'];
-  if (!Array.isArray(shapeRaw) || shapeRaw.length !== 4) fail('sample.shape', 'an array of 4 integers [C, T, H, W]', shapeRaw);
-  const shape = shapeRaw.map((d, i) => int({ d }, 'd', `sample.shape[${i}]`, 1, 4096)) as [number, number, number, number];
-
-  const s = obj(m['scheduler'], 'scheduler');
-  const scheduler = {
-    kind: literal(s, 'kind', 'scheduler.kind', SCHEDULERS),
-    defaultSteps: int(s, 'defaultSteps', 'scheduler.defaultSteps', 1, 1000),
-    defaultGuidance: num(s, 'defaultGuidance', 'scheduler.defaultGuidance', 0, 50),
-    shift: num(s.shift === undefined ? { shift: 1 } : s, 'shift', 'scheduler.shift', 0, 100, true),
-  };
-  const interval = validateGuidanceInterval(s['guidanceInterval']);
-  if (interval) (scheduler as PackManifest['scheduler']).guidanceInterval = interval;
 
   const shardSize = int(m, 'shardSize', 'shardSize', 1, MAX_SHARD_SIZE);
   const files = validateFiles(m['files'], shardSize);
@@ -243,30 +170,18 @@ export function validateManifest(value: unknown): PackManifest {
   const t = obj(m['tokenizer'], 'tokenizer');
   const tokenizerFile = str(t, 'file', 'tokenizer.file');
   if (!paths.has(tokenizerFile)) fail('tokenizer.file', 'the path of a file listed in files', tokenizerFile);
-  const tokenizer = {
+  const tokenizer: ManifestCommon['tokenizer'] = {
     file: tokenizerFile,
     maxLength: int(t, 'maxLength', 'tokenizer.maxLength', 1, 4096),
     padId: int(t, 'padId', 'tokenizer.padId', 0),
     unkId: int(t, 'unkId', 'tokenizer.unkId', 0),
   };
+  const bosId = optionalId(t, 'bosId');
+  if (bosId !== undefined) tokenizer.bosId = bosId;
+  const eosId = optionalId(t, 'eosId');
+  if (eosId !== undefined) tokenizer.eosId = eosId;
 
-  const g = obj(m['graphs'], 'graphs');
-  const graphs = {
-    textEncoder: graphRef(g, 'textEncoder', 'graphs.textEncoder', paths, false),
-    denoiser: graphRef(g, 'denoiser', 'graphs.denoiser', paths, true) as string,
-    decoder: graphRef(g, 'decoder', 'graphs.decoder', paths, false),
-  };
-
-  // Without a decoder the denoised sample is the video itself, so its shape
-  // must be exactly RGB frames of the advertised size.
-  if (shape[1] !== video.frames) fail('sample.shape[1]', `the frame count ${video.frames}`, shape[1]);
-  if (graphs.decoder === null) {
-    if (shape[0] !== 3) fail('sample.shape[0]', '3 (RGB) when there is no decoder', shape[0]);
-    if (shape[2] !== video.height) fail('sample.shape[2]', `video.height (${video.height}) when there is no decoder`, shape[2]);
-    if (shape[3] !== video.width) fail('sample.shape[3]', `video.width (${video.width}) when there is no decoder`, shape[3]);
-  }
-
-  const manifest: PackManifest = {
+  const common: ManifestCommon = {
     format: PACK_FORMAT,
     formatVersion: PACK_FORMAT_VERSION,
     id,
@@ -274,29 +189,53 @@ export function validateManifest(value: unknown): PackManifest {
     version,
     license,
     fixture: fixtureRaw,
-    pipeline,
     video,
-    sample: { shape },
-    scheduler,
     tokenizer,
-    graphs,
     shardSize,
     totalBytes,
     files,
   };
-  if (description !== undefined) manifest.description = description;
+  if (description !== undefined) common.description = description;
+  if (licenseText !== undefined) common.licenseText = licenseText;
+  if (sources !== undefined) common.sources = sources;
+
+  // The kind's own fields: sample, scheduler, graphs and whatever else it has.
+  const contract = pipelineContract(pipeline);
+  const own = contract.validate(m, { common, paths });
+  const manifest = { ...common, pipeline, ...own } as PackManifest;
+
   const vocabulary = validateVocabulary(m['vocabulary']);
   if (vocabulary) manifest.vocabulary = vocabulary;
   const gpuLimits = validateGpuLimits(m['gpuLimits']);
   if (gpuLimits) manifest.gpuLimits = gpuLimits;
-  const variants = validateVariants(m['variants'], paths);
+  // Large packs: a GPU is needed unless the person forces WASM (workers/backend-choice.ts).
+  const requiresGpu = m['requiresGpu'];
+  if (requiresGpu !== undefined && typeof requiresGpu !== 'boolean') fail('requiresGpu', 'true or false', requiresGpu);
+  if (requiresGpu === true) manifest.requiresGpu = true;
+  const variants = validateVariants(m['variants'], paths, contract.variantRoles);
   if (variants) {
+    const defaults = own.graphs as Record<string, unknown>;
     for (const [backend, roles] of Object.entries(variants)) {
-      if (roles.textEncoder && graphs.textEncoder === null) fail(`variants.${backend}.textEncoder`, 'nothing (the pack has no text encoder)', roles.textEncoder);
+      for (const role of Object.keys(roles)) {
+        // A role the pack has no default graph for (null) gets no variant either; variant-only roles are absent, not null.
+        if (defaults[role] === null) fail(`variants.${backend}.${role}`, `nothing (the pack has no ${ROLE_NAMES[role] ?? role})`, roles[role as keyof typeof roles]);
+      }
     }
     manifest.variants = variants;
   }
   return manifest;
+}
+
+const ROLE_NAMES: Record<string, string> = { textEncoder: 'text encoder', denoiser: 'denoiser', decoder: 'decoder' };
+
+/** The path of a graph's ONNX file, whichever form `graphs.<role>` takes. */
+export function graphFilePath(ref: string | { file: string }): string {
+  return typeof ref === 'string' ? ref : ref.file;
+}
+
+/** What the prompt form may offer for this pack (its kind decides). */
+export function packCapabilities(manifest: PackManifest): PromptCapabilities {
+  return pipelineContract(manifest.pipeline).capabilities(manifest);
 }
 
 /** The key under which an installed pack is recorded; packs are immutable per version. */

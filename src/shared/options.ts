@@ -1,8 +1,10 @@
 // Owns the options a caller passes to the engine, their defaults, and their
-// up-front validation (errors name the field, as the manifest's do).
+// up-front validation (errors name the field, as the manifest's do). What a
+// pack allows (its step counts, whether it has guidance) comes from its
+// pipeline kind's capabilities (src/shared/pipelines/).
 
 import { fieldError } from './errors';
-import type { PackManifest } from './manifest';
+import { packCapabilities, type PackManifest, type PromptCapabilities } from './manifest';
 
 export const BACKEND_PREFERENCES = ['auto', 'webgpu', 'wasm'] as const;
 export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
@@ -15,6 +17,9 @@ export type CodecPreference = (typeof CODEC_PREFERENCES)[number];
 export const MAX_PROMPT_LENGTH = 500;
 export const MAX_SEED = 0xffffffff;
 export const DEFAULT_OUTPUT_SHORT_SIDE = 256;
+export const OUTPUTS = ['mp4', 'frames'] as const;
+/** mp4: upscaled and encoded (the default); frames: the model-resolution frames alone (a lesson composes them itself). */
+export type OutputKind = (typeof OUTPUTS)[number];
 
 export interface GenerateOptions {
   prompt: string;
@@ -33,6 +38,8 @@ export interface GenerateOptions {
    * step, so the new clip continues them. Null for a fresh clip.
    */
   knownFrames?: KnownFrames | null;
+  /** Absent: 'mp4'. With 'frames' the engine neither upscales nor encodes, and the result's mp4 is null. */
+  output?: OutputKind;
 }
 
 export interface KnownFrames {
@@ -42,9 +49,10 @@ export interface KnownFrames {
 }
 
 export function defaultOptions(manifest: PackManifest): Omit<GenerateOptions, 'prompt' | 'seed'> {
+  const caps = packCapabilities(manifest);
   return {
-    steps: manifest.scheduler.defaultSteps,
-    guidance: manifest.scheduler.defaultGuidance,
+    steps: caps.defaultSteps,
+    guidance: caps.guidance ? caps.defaultGuidance : 0,
     previewEvery: 2,
     outputShortSide: DEFAULT_OUTPUT_SHORT_SIDE,
     videoCodec: 'auto',
@@ -57,8 +65,11 @@ function check(ok: boolean, field: string, expected: string, got: unknown): void
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
-/** Validates untrusted options (they may come from a form or a URL); throws OptionsError. */
-export function validateGenerateOptions(value: unknown): GenerateOptions {
+/**
+ * Validates untrusted options (they may come from a form or a URL); throws OptionsError. With the
+ * loaded pack's capabilities, steps must be a count it allows and guidance 0 where it has none.
+ */
+export function validateGenerateOptions(value: unknown, capabilities?: PromptCapabilities): GenerateOptions {
   check(typeof value === 'object' && value !== null, 'options', 'an object', value);
   const o = value as Record<string, unknown>;
   const prompt = o['prompt'];
@@ -70,12 +81,20 @@ export function validateGenerateOptions(value: unknown): GenerateOptions {
   check(isInt(steps) && steps >= 1 && steps <= 200, 'steps', 'a whole number from 1 to 200', steps);
   const guidance = o['guidance'];
   check(typeof guidance === 'number' && Number.isFinite(guidance) && guidance >= 0 && guidance <= 30, 'guidance', 'a number from 0 to 30', guidance);
+  if (capabilities) {
+    const allowed = capabilities.steps;
+    if ('choices' in allowed) check(allowed.choices.includes(steps as number), 'steps', `one of ${allowed.choices.join(', ')} (the step counts this model was made for)`, steps);
+    else check((steps as number) >= allowed.min && (steps as number) <= allowed.max, 'steps', `a whole number from ${allowed.min} to ${allowed.max}`, steps);
+    if (!capabilities.guidance) check(guidance === 0, 'guidance', '0 (this model has no classifier-free guidance)', guidance);
+  }
   const previewEvery = o['previewEvery'] ?? 0;
   check(isInt(previewEvery) && previewEvery >= 0, 'previewEvery', 'a whole number of steps, 0 or more', previewEvery);
   const outputShortSide = o['outputShortSide'] ?? DEFAULT_OUTPUT_SHORT_SIDE;
   check(isInt(outputShortSide) && outputShortSide >= 16 && outputShortSide <= 1080, 'outputShortSide', 'a whole number of pixels from 16 to 1080', outputShortSide);
   const videoCodec = o['videoCodec'] ?? 'auto';
   check(typeof videoCodec === 'string' && (CODEC_PREFERENCES as readonly string[]).includes(videoCodec), 'videoCodec', '"auto", "avc" or "vp9"', videoCodec);
+  const output = o['output'] ?? 'mp4';
+  check(typeof output === 'string' && (OUTPUTS as readonly string[]).includes(output), 'output', '"mp4" or "frames"', output);
   const known = o['knownFrames'] ?? null;
   if (known !== null) {
     check(typeof known === 'object', 'knownFrames', 'an object {rgba, frames} or null', known);
@@ -93,6 +112,8 @@ export function validateGenerateOptions(value: unknown): GenerateOptions {
     videoCodec: videoCodec as CodecPreference,
     // Only a continuation carries the key, so plain options read as before.
     ...(known !== null ? { knownFrames: known as KnownFrames } : {}),
+    // Likewise only a frames-only job carries `output`.
+    ...(output !== 'mp4' ? { output: output as OutputKind } : {}),
   };
 }
 

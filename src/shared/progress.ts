@@ -18,7 +18,10 @@ export type EngineProgress =
   | { kind: 'loading'; stage: 'reading' | 'sessions'; done: number; total: number }
   | { kind: 'text' }
   | { kind: 'step'; step: number; steps: number; preview: PreviewFrames | null }
-  | { kind: 'decoding' }
+  /** A decoder graph (a VAE) turning latent frames into pixels, frame by frame; `frame` of them are done. */
+  | { kind: 'decoding'; frame: number; frames: number }
+  /** The model-resolution frames' RGB conversion and hash. */
+  | { kind: 'frames' }
   | { kind: 'encoding'; frame: number; frames: number }
   | { kind: 'done' };
 
@@ -27,8 +30,9 @@ const ENGINE_PHASES: Record<EngineProgress['kind'], number> = {
   text: 1,
   step: 2,
   decoding: 3,
-  encoding: 4,
-  done: 5,
+  frames: 4,
+  encoding: 5,
+  done: 6,
 };
 
 /** A sortable rank: phase first, then the position inside the phase. */
@@ -38,6 +42,8 @@ export function progressRank(event: EngineProgress): [number, number] {
       return [ENGINE_PHASES.loading, (event.stage === 'reading' ? 0 : 1) + (event.total > 0 ? event.done / event.total : 0) / 2];
     case 'step':
       return [ENGINE_PHASES.step, event.step / Math.max(1, event.steps)];
+    case 'decoding':
+      return [ENGINE_PHASES.decoding, event.frame / Math.max(1, event.frames)];
     case 'encoding':
       return [ENGINE_PHASES.encoding, event.frame / Math.max(1, event.frames)];
     default:
@@ -61,8 +67,10 @@ export function jobFraction(event: EngineProgress): number {
     case 'text':
       return 0.05;
     case 'step':
-      return 0.05 + 0.85 * (event.step / Math.max(1, event.steps));
+      return 0.05 + 0.8 * (event.step / Math.max(1, event.steps));
     case 'decoding':
+      return 0.85 + 0.05 * (event.frame / Math.max(1, event.frames));
+    case 'frames':
       return 0.9;
     case 'encoding':
       return 0.9 + 0.1 * (event.frame / Math.max(1, event.frames));

@@ -73,7 +73,9 @@ describe('progress events', () => {
     { kind: 'text' },
     { kind: 'step', step: 1, steps: 4, preview: null },
     { kind: 'step', step: 2, steps: 4, preview: null },
-    { kind: 'decoding' },
+    { kind: 'decoding', frame: 1, frames: 8 },
+    { kind: 'decoding', frame: 8, frames: 8 },
+    { kind: 'frames' },
     { kind: 'encoding', frame: 3, frames: 8 },
     { kind: 'done' },
   ];

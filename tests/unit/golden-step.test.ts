@@ -16,9 +16,9 @@ import * as ort from 'onnxruntime-web';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cpuStepper, createScratch, denoiseStep, type ConditionalFn } from '../../workers/denoise-loop';
+import { cpuStepper, createScratch, denoiseStep, type ConditionalFn } from '../../workers/pipelines/dit-rectified-flow/denoise-loop';
 import { gaussianNoise } from '../../workers/noise';
-import { guidedSteps, stepCorrections, timesteps } from '../../workers/scheduler';
+import { guidedSteps, stepCorrections, timesteps } from '../../workers/pipelines/dit-rectified-flow/scheduler';
 import { chooseGraphs } from '../../src/shared/graph-variants';
 import { validateManifest, type PackManifest, type SchedulerKind } from '../../src/shared/manifest';
 import { BUILT_IN_PACK, FIXTURE_MODEL, FIXTURE_PACK, goldenFloats, loadGolden, maxAbsDiff, meanAbsDiff, readJson, readPackFile } from './golden';
@@ -206,7 +206,7 @@ describe.each(MODELS)('golden vectors of $name', ({ dir, read, manifest }) => {
   });
 });
 
-/** Row 0 of each batch-2 text state (the prompt's), the conditional graph's text; as workers/pipeline.ts promptRow does for the engine. */
+/** Row 0 of each batch-2 text state (the prompt's), the conditional graph's text; as workers/pipelines/dit-rectified-flow/pipeline.ts promptRow does for the engine. */
 function promptRow(text: Record<string, ort.Tensor>): Record<string, ort.Tensor> {
   return Object.fromEntries(Object.entries(text).map(([k, v]) => {
     const data = v.data as Float32Array;

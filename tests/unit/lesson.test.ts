@@ -7,7 +7,7 @@ import { lessonJson, newLesson, newScene, parseLessonJson, validateLesson } from
 import { buildTimeline, clipsNeeded, layersAt, sourceFrameIndex, webVtt } from '../../src/shared/lesson-timeline';
 import { parseProvenance, provenanceTags, type Provenance } from '../../src/shared/provenance';
 import { LESSON_TEMPLATES, lessonFromTemplate } from '../../src/lib/lesson-templates';
-import { denoise } from '../../workers/denoise-loop';
+import { denoise } from '../../workers/pipelines/dit-rectified-flow/denoise-loop';
 import { knownRegion } from '../../workers/frames';
 
 function fieldOf(fn: () => unknown): string {

@@ -2,7 +2,7 @@
 // Python exporter's golden vectors (tests/fixtures/fixture-model/golden).
 import { describe, expect, it } from 'vitest';
 import { gaussianNoise, mulberry32 } from '../../workers/noise';
-import { guidedStep, guidedSteps, stepCorrections, timesteps } from '../../workers/scheduler';
+import { guidedStep, guidedSteps, stepCorrections, timesteps } from '../../workers/pipelines/dit-rectified-flow/scheduler';
 import { golden, maxAbsDiff } from './golden';
 
 describe('seeded Gaussian noise', () => {

@@ -3,8 +3,8 @@
 // that are not a multiple of 4 (the scalar tail), signed zeros and extreme
 // values; and the built module is the one the .wat describes.
 import { describe, expect, it } from 'vitest';
-import { guidedStep } from '../../workers/scheduler';
-import { createStepKernel } from '../../workers/step-kernel';
+import { guidedStep } from '../../workers/pipelines/dit-rectified-flow/scheduler';
+import { createStepKernel } from '../../workers/pipelines/dit-rectified-flow/step-kernel';
 import { buildStepKernel } from '../../scripts/build-step-kernel.mjs';
 import { readFileSync } from 'node:fs';
 
@@ -56,6 +56,6 @@ describe('WebAssembly step kernel', () => {
   });
 
   it('is built from step-kernel.wat (node scripts/build-step-kernel.mjs after an edit)', async () => {
-    expect(readFileSync(new URL('../../workers/step-kernel-wasm.ts', import.meta.url), 'utf8')).toBe(await buildStepKernel());
+    expect(readFileSync(new URL('../../workers/pipelines/dit-rectified-flow/step-kernel-wasm.ts', import.meta.url), 'utf8')).toBe(await buildStepKernel());
   });
 });

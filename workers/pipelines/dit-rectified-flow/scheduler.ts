@@ -5,7 +5,7 @@
 // scheduler.kind picks the weights c_i. Pure maths, so Vitest checks it
 // against the Python exporter's golden vectors (models/zoetrope/flow.py).
 
-import type { SchedulerKind } from '../src/shared/manifest';
+import type { SchedulerKind } from '../../../src/shared/pipelines/dit-rectified-flow';
 
 /** t_i = shift*s_i / (1 + (shift-1)*s_i) with s_i = 1 - i/steps, for i = 0..steps. */
 export function timesteps(steps: number, shift = 1): Float64Array {

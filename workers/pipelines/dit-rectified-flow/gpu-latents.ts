@@ -11,7 +11,7 @@
 // and the latents stay put.
 
 import type { Stepper } from './denoise-loop';
-import type { FeedTensor, GpuFeed, ModelSession } from './ort-runtime';
+import type { FeedTensor, GpuFeed, ModelSession } from '../../ort-runtime';
 
 const KERNEL = /* wgsl */ `
 struct Params { n: u32, guidance: f32, t: f32, dt: f32, c: f32, guided: u32 }

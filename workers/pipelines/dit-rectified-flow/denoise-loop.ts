@@ -8,8 +8,8 @@
 // runs the denoiser, so the maths is tested in Vitest) or on the GPU
 // (gpu-latents.ts: the latents never leave the GPU between steps).
 
-import { gaussianNoise } from './noise';
-import type { SchedulerKind } from '../src/shared/manifest';
+import { gaussianNoise } from '../../noise';
+import type { SchedulerKind } from '../../../src/shared/pipelines/dit-rectified-flow';
 import { guidedStep, guidedSteps, stepCorrections, timesteps } from './scheduler';
 import { createStepKernel, type StepKernel } from './step-kernel';
 

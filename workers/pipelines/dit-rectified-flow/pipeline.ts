@@ -1,48 +1,24 @@
-// Owns one loaded model: its tokenizer and ONNX sessions, and a generation
+// Owns one loaded model of kind "dit-rectified-flow" (the PipelineRuntime of
+// ./index.ts): its tokenizer and ONNX sessions, and a generation
 // job from prompt to RGBA frames (text encoder once, then the denoising
 // loop, with the latents on the CPU or, on WebGPU, on the GPU). Wiring only:
 // the maths lives in denoise-loop.ts, scheduler.ts and gpu-latents.ts. It
 // times every ORT session.run, so that the bench can tell ORT's time from
 // the pipeline's own overhead.
 
-import { ZoetropeError } from '../src/shared/errors';
-import type { PackManifest } from '../src/shared/manifest';
-import type { GenerateOptions } from '../src/shared/options';
-import type { PreviewFrames } from '../src/shared/progress';
+import { ZoetropeError } from '../../../src/shared/errors';
+import type { ManifestOf } from '../../../src/shared/manifest';
+import type { GenerateOptions } from '../../../src/shared/options';
 import { cpuStepper, denoise, type Stepper } from './denoise-loop';
-import { knownRegion, sampleToRgba, type RgbaFrames } from './frames';
+import { knownRegion, sampleToRgba, type RgbaFrames } from '../../frames';
 import { gpuStepper } from './gpu-latents';
-import type { FeedTensor, ModelSession, OutputTensor } from './ort-runtime';
-import type { PromptTokenizer } from './tokenize';
+import type { FeedTensor, ModelSession, OutputTensor } from '../../ort-runtime';
+import type { PromptTokenizer } from '../../tokenize';
+import type { PipelineHooks, PipelineOutput, PipelineRuntime } from '../types';
 
-export interface PipelineHooks {
-  checkpoint(): Promise<void>;
-  onText(): void;
-  onStep(step: number, steps: number, preview: PreviewFrames | null): void;
-}
-
-export interface PipelineOutput {
-  frames: RgbaFrames;
-  textMs: number;
-  /** Inside ORT's session.run for the text encoder. */
-  textOrtMs: number;
-  stepMs: number[];
-  /** Inside ORT's session.run, per step. */
-  stepOrtMs: number[];
-  /** Where the latents lived between steps. */
-  latents: 'cpu' | 'gpu';
-  /** performance.now() when the denoising loop started, and its whole length (ms). */
-  loopStartedAt: number;
-  loopMs: number;
-  /** Preview pixels, summed over the steps that have one (ms). */
-  previewMs: number;
-  /** Loop start → the first step's checkpoint: the seeded noise and the schedule (ms). */
-  setupMs: number;
-}
-
-export class Pipeline {
+export class Pipeline implements PipelineRuntime {
   constructor(
-    readonly manifest: PackManifest,
+    readonly manifest: ManifestOf<'dit-rectified-flow'>,
     private readonly tokenizer: PromptTokenizer,
     private readonly textEncoder: ModelSession | null,
     private readonly denoiser: ModelSession,
