@@ -20,7 +20,7 @@ import { cpuStepper, createScratch, denoiseStep, type ConditionalFn } from '../.
 import { gaussianNoise } from '../../workers/noise';
 import { guidedSteps, stepCorrections, timesteps } from '../../workers/pipelines/dit-rectified-flow/scheduler';
 import { chooseGraphs } from '../../src/shared/graph-variants';
-import { validateManifest, type PackManifest, type SchedulerKind } from '../../src/shared/manifest';
+import { validateManifest, type ManifestOf, type SchedulerKind } from '../../src/shared/manifest';
 import { BUILT_IN_PACK, FIXTURE_MODEL, FIXTURE_PACK, goldenFloats, loadGolden, maxAbsDiff, meanAbsDiff, readJson, readPackFile } from './golden';
 
 const MODELS = [
@@ -29,13 +29,13 @@ const MODELS = [
     dir: FIXTURE_MODEL,
     read: (f: string) => new Uint8Array(readFileSync(join(FIXTURE_MODEL, f))),
     // The pack made from that folder (the test checks the two declare the same sampler).
-    manifest: validateManifest(readJson(join(FIXTURE_PACK, 'manifest.json'))) as PackManifest | null,
+    manifest: validateManifest(readJson(join(FIXTURE_PACK, 'manifest.json'))) as ManifestOf<'dit-rectified-flow'> | null,
   },
   {
     name: 'the built-in pack',
     dir: BUILT_IN_PACK,
     read: (f: string) => readPackFile(BUILT_IN_PACK, f),
-    manifest: validateManifest(readJson(join(BUILT_IN_PACK, 'manifest.json'))) as PackManifest | null,
+    manifest: validateManifest(readJson(join(BUILT_IN_PACK, 'manifest.json'))) as ManifestOf<'dit-rectified-flow'> | null,
   },
 ];
 

@@ -2,7 +2,7 @@
 // names the field (see src/shared/manifest.ts and models/README.md).
 import { describe, expect, it } from 'vitest';
 import { ZoetropeError } from '../../src/shared/errors';
-import { validateManifest, type PackManifest } from '../../src/shared/manifest';
+import { validateManifest, type ManifestOf, type PackManifest } from '../../src/shared/manifest';
 import { FIXTURE_PACK, readJson } from './golden';
 import { join } from 'node:path';
 
@@ -29,7 +29,7 @@ const SHA = 'a'.repeat(64);
 
 describe('validateManifest', () => {
   it('accepts the committed fixture pack and keeps its fields', () => {
-    const m = validateManifest(clone());
+    const m = validateManifest(clone()) as ManifestOf<'dit-rectified-flow'>;
     expect(m.id).toBe('zoetrope-fixture-tiny');
     expect(m.fixture).toBe(true);
     expect(m.files.length).toBe(4); // tokenizer, text encoder, denoiser and its batch-1 conditional graph
@@ -62,7 +62,7 @@ describe('validateManifest', () => {
   it('scheduler.guidanceInterval is optional', () => {
     const m = clone();
     delete m.scheduler.guidanceInterval;
-    expect(validateManifest(m).scheduler.guidanceInterval).toBeUndefined();
+    expect((validateManifest(m) as ManifestOf<'dit-rectified-flow'>).scheduler.guidanceInterval).toBeUndefined();
   });
   it.each([['not an array', 0.5], ['one number', [0.5]], ['lo >= hi', [0.5, 0.5]], ['below 0', [-0.1, 1]], ['above 1', [0, 1.5]], ['a string', ['0', 1]], ['NaN', [Number.NaN, 1]]])(
     'scheduler.guidanceInterval refuses %s',

@@ -5,11 +5,13 @@
 import { ZoetropeError } from '../../src/shared/errors';
 import type { ManifestOf, PackManifest } from '../../src/shared/manifest';
 import type { PipelineId } from '../../src/shared/pipelines';
+import { animateDiffKind } from './animatediff';
 import { ditRectifiedFlowKind } from './dit-rectified-flow';
 import type { PipelineKind } from './types';
 
 const KINDS: { [P in PipelineId]: PipelineKind<ManifestOf<P>> } = {
   'dit-rectified-flow': ditRectifiedFlowKind,
+  animatediff: animateDiffKind,
 };
 
 /** The kind that runs a pack; UnsupportedModelError naming `pipeline` when this build has none for it. */

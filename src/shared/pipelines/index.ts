@@ -3,11 +3,13 @@
 // validates its own fields. The engine's registry (workers/pipelines/
 // registry.ts) must have a line for every id here (its type checks that).
 
+import { animateDiff } from './animatediff';
 import { ditRectifiedFlow } from './dit-rectified-flow';
 import type { KindFieldsBase, PipelineContract } from './types';
 
 export const PIPELINE_CONTRACTS = {
   'dit-rectified-flow': ditRectifiedFlow,
+  animatediff: animateDiff,
 } as const;
 
 export type PipelineId = keyof typeof PIPELINE_CONTRACTS;
