@@ -82,3 +82,26 @@ def is_motion_key(key: str) -> bool:
     """Whether a UNetMotion state-dict key belongs to the MotionAdapter (all of them, and only
     them, have a `motion_modules` path component)."""
     return ".motion_modules." in key
+
+
+def original_motion_to_diffusers(state_dict):
+    """The original AnimateDiff layout (guoyww's mm_sd_v15_v2.ckpt, the Lightning `_comfyui`
+    files): `…motion_modules.{j}.temporal_transformer.transformer_blocks.0.attention_blocks.{0,1}`,
+    `norms.{0,1}`, `ff_norm`, one `pos_encoder.pe` per attention block -> diffusers names, as
+    diffusers' convert_animatediff_checkpoint_to_diffusers renames them. The two pe buffers of
+    a block are the same sinusoid; the first becomes `pos_embed.pe` (diffusers drops both and
+    keeps its own, the same values) and the second must equal it."""
+    out = {}
+    for k, v in state_dict.items():
+        nk = (k.replace(".temporal_transformer", "").replace(".norms.0", ".norm1")
+              .replace(".norms.1", ".norm2").replace(".ff_norm", ".norm3")
+              .replace(".attention_blocks.0", ".attn1").replace(".attention_blocks.1", ".attn2"))
+        if nk.endswith(".pos_encoder.pe"):
+            base = nk[: -len(".attn1.pos_encoder.pe")] + ".pos_embed.pe"
+            if base in out:
+                if out[base].shape != v.shape or not torch.equal(out[base].float(), v.float()):
+                    raise ValueError(f"{k}: differs from its block's other pos_encoder.pe")
+                continue
+            nk = base
+        out[nk] = v
+    return out

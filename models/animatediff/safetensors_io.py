@@ -18,12 +18,12 @@ import numpy as np
 import torch
 
 # safetensors dtype name -> (numpy storage dtype, torch dtype). BF16 has no numpy dtype: it is
-# stored as uint16 and reinterpreted by torch.
+# read as int16 (torch.from_numpy takes no uint16) and reinterpreted by torch.
 DTYPES = {
     "F64": (np.dtype("<f8"), torch.float64),
     "F32": (np.dtype("<f4"), torch.float32),
     "F16": (np.dtype("<f2"), torch.float16),
-    "BF16": (np.dtype("<u2"), torch.bfloat16),
+    "BF16": (np.dtype("<i2"), torch.bfloat16),
     "I64": (np.dtype("<i8"), torch.int64),
     "I32": (np.dtype("<i4"), torch.int32),
     "I16": (np.dtype("<i2"), torch.int16),
@@ -66,7 +66,7 @@ def read_header(path: str) -> Tuple[Dict[str, dict], Dict[str, str], int]:
 
 
 def load_numpy(path: str) -> Dict[str, np.ndarray]:
-    """name -> memory-mapped numpy array (BF16 as uint16). Nothing is read until it is used."""
+    """name -> memory-mapped numpy array (BF16 as int16 bits). Nothing is read until it is used."""
     header, _, start = read_header(path)
     out = {}
     for name, e in header.items():
