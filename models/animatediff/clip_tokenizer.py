@@ -290,3 +290,36 @@ def write_vocab(folder: str, vocab: dict[str, int], merges: list[tuple[str, str]
     with open(os.path.join(folder, "merges.txt"), "w", encoding="utf-8") as f:
         f.write("#version: 0.2 - TEST FIXTURE: a tiny CLIP-layout BPE made by make_tiny_vocab()\n")
         f.write("".join(f"{a} {b}\n" for a, b in merges))
+
+
+# Prompts whose ids golden-ids.json records for tests/unit/clip-tokenizer.test.ts: case, runs of
+# whitespace (tab, newline, no-break space), contractions, digits, NFC and NFD accents, CJK, emoji.
+GOLDEN_PROMPTS = [
+    "a red ball bouncing on green grass",
+    "A RED Ball,  bouncing!!\n\ton green\u00a0grass.",
+    "it's the cat's hat; they're here, we've won, I'm ok, you'll see, he'd go",
+    "4k 1080p 3.14 x2",
+    "caf\u00e9 cafe\u0301 na\u00efve \u00fcber stra\u00dfe",
+    "\u6771\u4eac \u732b \U0001F431\U0001F525 <tag> $100 #1 @home",
+    "  leading and trailing spaces  ",
+    "Ünïcödé ÀÉÎ",
+    "fireworks exploding over the river, cinematic lighting, time lapse",
+    "don't''s 'S ''t",
+]
+
+
+def golden_ids(bpe: ClipBpe, prompts: list[str] = GOLDEN_PROMPTS) -> dict:
+    return {"note": "TEST FIXTURE: ids from models/animatediff/clip_tokenizer.py ClipBpe on the tiny vocabulary",
+            "cases": [{"prompt": p, "tokens": bpe.tokens(p), "ids": bpe.encode(p), "input_ids": bpe.input_ids(p)}
+                      for p in prompts]}
+
+
+if __name__ == "__main__":
+    # Rewrites the TEST FIXTURE vocabulary and its golden ids:
+    #   /usr/bin/python3 -m animatediff.clip_tokenizer tests/fixtures/animatediff-tiny/tokenizer   (from models/)
+    import sys
+    folder = sys.argv[1]
+    write_vocab(folder, *make_tiny_vocab())
+    with open(os.path.join(folder, "golden-ids.json"), "w", encoding="utf-8") as f:
+        json.dump(golden_ids(ClipBpe.from_files(os.path.join(folder, "vocab.json"), os.path.join(folder, "merges.txt"))),
+                  f, ensure_ascii=False, indent=1)
