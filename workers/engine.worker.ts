@@ -26,7 +26,7 @@ import { openPackSource } from './pack-source';
 import { pipelineKind } from './pipelines/registry';
 import type { PipelineRuntime } from './pipelines/types';
 import { wordLevelVocabulary } from '../src/shared/prompt-words';
-import { GENERATOR, provenanceTags, type Provenance } from '../src/shared/provenance';
+import { GENERATOR, packSources, provenanceTags, type Provenance } from '../src/shared/provenance';
 import { outputSize, resizedFrameStream, resizeFrames } from './upscale';
 import { splitFrameStream, warmUpscaleHelper } from './upscale-helper';
 
@@ -264,6 +264,8 @@ const engine: EngineApi = {
         steps: options.steps,
         guidance: options.guidance,
         clips: [{ prompt: options.prompt, seed: options.seed, framesSha256 }],
+        // A converted pack names the checkpoint files it was made from (base model, motion module).
+        ...packSources(m),
       };
       const tags = provenanceTags(provenance, options.prompt);
       // Encoding awaits the encoder between frames, so a cancel message gets in; it is honoured before the next frame.

@@ -44,6 +44,12 @@ export interface SourceRecord {
   sha256: string;
 }
 
+/** The record's `sources` from a manifest's (a spreadable object; empty when the pack lists none). */
+export function packSources(manifest: { sources?: readonly SourceRecord[] | undefined }): { sources?: SourceRecord[] } {
+  const list = manifest.sources ?? [];
+  return list.length > 0 ? { sources: list.map(({ role, file, sha256 }) => ({ role, file, sha256 })) } : {};
+}
+
 /** "base v1-5-pruned-emaonly.safetensors (sha256 1a2b…), motion …": the sources in a phrase. */
 export function sourcesPhrase(sources: readonly SourceRecord[]): string {
   return sources.map((s) => `${s.role} ${s.file} (sha256 ${s.sha256.slice(0, 16)}…)`).join(', ');

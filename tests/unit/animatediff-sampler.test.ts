@@ -112,6 +112,9 @@ describe.runIf(existsSync(join(MODEL, 'golden', 'golden.json')))('the golden vec
     const input = scaleModelInput(x, s, 0, new Float32Array(x.length));
     expect(maxAbsDiff(input, floats('step_input'))).toBeLessThan(1e-5);
     eulerStep(x, floats('noise_pred'), s, 0);
-    expect(maxAbsDiff(x, floats('step_output'))).toBeLessThanOrEqual(g.tolerance['step_output'] ?? 1e-4);
+    // From PyTorch's own noise_pred, the step is the same float32 arithmetic as scheduler.py's, so it
+    // must agree far inside golden.json's step_output tolerance (which allows for the graph's noise_pred).
+    const diff = maxAbsDiff(x, floats('step_output'));
+    expect(diff).toBeLessThanOrEqual(Math.min(1e-4, g.tolerance['step_output'] ?? 1e-4));
   });
 });
