@@ -17,7 +17,7 @@ import { runnerImport } from 'vite';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_SHARD_SIZE = 32 * 1024 * 1024;
-const DESCRIPTOR_KEYS = ['id', 'name', 'version', 'license', 'fixture', 'description', 'pipeline', 'video', 'sample', 'scheduler', 'tokenizer', 'graphs', 'variants', 'vocabulary'];
+const DESCRIPTOR_KEYS = ['id', 'name', 'version', 'license', 'fixture', 'description', 'pipeline', 'video', 'sample', 'scheduler', 'tokenizer', 'graphs', 'variants', 'vocabulary', 'latent', 'licenseText', 'sources'];
 
 /** @param {string} message @returns {never} */
 function die(message) {
@@ -73,7 +73,11 @@ async function main() {
     Object.values(/** @type {Record<string, { file?: unknown; externalData?: unknown[] }>} */ (roles ?? {})).flatMap((v) => [v?.file, ...(v?.externalData ?? [])]),
   );
   /** @type {unknown[]} */
-  const named = [descriptor.tokenizer?.file, graphs.textEncoder, graphs.denoiser, graphs.decoder, ...variantFiles];
+  // A default graph is a path or { file, externalData } (its weights in ONNX external data files).
+  const graphFiles = [graphs.textEncoder, graphs.denoiser, graphs.decoder].flatMap((g) =>
+    g && typeof g === 'object' ? [g.file, ...(Array.isArray(g.externalData) ? g.externalData : [])] : [g],
+  );
+  const named = [descriptor.tokenizer?.file, ...graphFiles, ...variantFiles];
   /** @type {string[]} */
   const wanted = [...new Set(named.filter((p) => typeof p === 'string').map(String))];
   for (const f of readdirSync(src)) {

@@ -8,7 +8,7 @@
 // First, so that it counts every GPUBuffer ORT creates.
 import { gpuMemory, resetGpuPeak } from './gpu-memory';
 import * as Comlink from 'comlink';
-import type { EngineApi, EnvironmentReport, GenerateResult, LoadedModel, LoadRequest, ProgressCallback } from '../src/shared/engine-api';
+import type { EngineApi, EnvironmentReport, FramesResult, GenerateResult, GenerateTimings, LoadedModel, LoadRequest, ProgressCallback } from '../src/shared/engine-api';
 import { installErrorTransfer } from '../src/shared/comlink-errors';
 import { abortError, ZoetropeError } from '../src/shared/errors';
 import { DEFAULT_OUTPUT_SHORT_SIDE, validateGenerateOptions, type GenerateOptions } from '../src/shared/options';
@@ -18,7 +18,7 @@ import { chooseBackend, wasmThreadCount } from './backend-choice';
 import { chooseEncoder, CODEC_PREFERENCE, encodeMp4, framesInMemory, type FrameSource } from './encode-mp4';
 import { validateTuning } from '../src/shared/engine-tuning';
 import { chooseGraphs, type GraphChoice, type GraphChoices } from '../src/shared/graph-variants';
-import { graphFilePath } from '../src/shared/manifest';
+import { graphFilePath, packCapabilities } from '../src/shared/manifest';
 import { rgbaToRgb } from './frames';
 import { probeEnvironment } from './environment-probe';
 import { createSession, destroyWebGpuDevice, deviceLoss, runtimeInfo, type ModelSession, type SessionRequest } from './ort-runtime';
@@ -196,8 +196,9 @@ const engine: EngineApi = {
     return info;
   },
 
-  async generate(jobId: string, rawOptions: GenerateOptions, onProgress: ProgressCallback): Promise<GenerateResult> {
-    const options = validateGenerateOptions(rawOptions);
+  async generate(jobId: string, rawOptions: GenerateOptions, onProgress: ProgressCallback): Promise<GenerateResult | FramesResult> {
+    // The loaded pack's kind says which step counts and guidance it allows.
+    const options = validateGenerateOptions(rawOptions, loaded ? packCapabilities(loaded.pipeline.manifest) : undefined);
     if (!loaded) throw new ZoetropeError('ModelNotInstalledError', 'No model is loaded yet.');
     if (running) throw new ZoetropeError('BackendError', 'Another video is already being generated.');
     const job = { jobId, cancelled: cancelledEarly.has(jobId) };
@@ -208,7 +209,7 @@ const engine: EngineApi = {
     const startedAt = performance.timeOrigin + started;
     resetGpuPeak();
     const split = info.tuning.streamEncode && info.tuning.upscaleWorker;
-    if (split) warmUpscaleHelper(); // a no-op unless a cancel stopped the helper
+    if (split && options.output !== 'frames') warmUpscaleHelper(); // a no-op unless a cancel stopped the helper
     const emit = (event: EngineProgress) => onProgress(event);
     let checkpointMs = 0;
     let emitMs = 0;
@@ -240,20 +241,8 @@ const engine: EngineApi = {
       const rgbMs = performance.now() - framesStarted;
       const framesSha256 = await sha256Hex(rgb);
       const framesMs = performance.now() - framesStarted;
-      const encodeStarted = performance.now();
-      const size = outputSize(out.frames.width, out.frames.height, options.outputShortSide);
-      // Streamed: frame i is upscaled while the encoder works on frame i-1, and only one big frame is held
-      // (with the helper, its odd frames too, as they arrive); the helper stops if the job does.
-      const upscaling = new AbortController();
-      const big: FrameSource = split
-        ? splitFrameStream(out.frames, size.width, size.height, upscaling.signal, yieldToEvents)
-        : info.tuning.streamEncode
-          ? resizedFrameStream(out.frames, size.width, size.height)
-          : framesInMemory(resizeFrames(out.frames, size.width, size.height));
-      const fps = pipeline.manifest.video.fps;
-      emit({ kind: 'encoding', frame: 0, frames: big.frames });
-      const codecs = options.videoCodec === 'auto' ? CODEC_PREFERENCE : [options.videoCodec];
       const m = pipeline.manifest;
+      const fps = m.video.fps;
       const provenance: Provenance = {
         zoetrope: 1,
         generator: GENERATOR,
@@ -264,9 +253,75 @@ const engine: EngineApi = {
         steps: options.steps,
         guidance: options.guidance,
         clips: [{ prompt: options.prompt, seed: options.seed, framesSha256 }],
-        // A converted pack names the checkpoint files it was made from (base model, motion module).
-        ...packSources(m),
       };
+      const modelFrames = { rgba: new Uint8Array(out.frames.rgba.buffer), frames: out.frames.frames, width: out.frames.width, height: out.frames.height };
+      // The known frames are the caller's own; no need to send them back.
+      const echoed = options.knownFrames ? { ...options, knownFrames: null } : options;
+      const timings = (encodeMs: number, video: Pick<Awaited<ReturnType<typeof encodeMp4>>, 'timing'> | null, helped: number): GenerateTimings => ({
+        textMs: out.textMs,
+        textOrtMs: out.textOrtMs,
+        stepMs: out.stepMs,
+        stepOrtMs: out.stepOrtMs,
+        latents: out.latents,
+        framesMs,
+        encodeMs,
+        totalMs: performance.now() - started,
+        gpuPeakBytes: info.backend === 'webgpu' ? (gpuMemory()?.peakBytes ?? null) : null,
+        gpuLiveBytes: info.backend === 'webgpu' ? (gpuMemory()?.liveBytes ?? null) : null,
+        phases: {
+          startedAt,
+          endedAt: 0,
+          toLoopMs: out.loopStartedAt - started,
+          loopMs: out.loopMs,
+          loopSetupMs: out.setupMs,
+          stepOutsideOrtMs: out.stepMs.reduce((a, ms, i) => a + ms - (out.stepOrtMs[i] ?? 0), 0),
+          checkpointMs,
+          previewMs: out.previewMs,
+          emitMs,
+          afterLoopMs,
+          rgbMs,
+          hashMs: framesMs - rgbMs,
+          encoderStartMs: video?.timing.startMs ?? 0,
+          upscaleMs: video?.timing.frameMs ?? 0,
+          upscaleHelperFrames: helped,
+          encoderAddMs: video?.timing.addMs ?? 0,
+          encoderFirstFrameMs: video?.timing.firstAddMs ?? 0,
+          finalizeMs: video?.timing.finalizeMs ?? 0,
+        },
+      });
+      if (options.output === 'frames') {
+        // A lesson composes and encodes the frames itself: no upscale, no encoder, no throwaway MP4.
+        emit({ kind: 'done' });
+        const frames: FramesResult = {
+          mp4: null,
+          mimeType: null,
+          codec: null,
+          width: out.frames.width,
+          height: out.frames.height,
+          frames: out.frames.frames,
+          fps,
+          backend: info.backend,
+          framesSha256,
+          options: echoed,
+          modelFrames,
+          provenance,
+          timings: timings(0, null, 0),
+        };
+        frames.timings.phases.endedAt = performance.timeOrigin + performance.now();
+        return Comlink.transfer(frames, [frames.modelFrames.rgba.buffer]);
+      }
+      const encodeStarted = performance.now();
+      const size = outputSize(out.frames.width, out.frames.height, options.outputShortSide);
+      // Streamed: frame i is upscaled while the encoder works on frame i-1, and only one big frame is held
+      // (with the helper, its odd frames too, as they arrive); the helper stops if the job does.
+      const upscaling = new AbortController();
+      const big: FrameSource = split
+        ? splitFrameStream(out.frames, size.width, size.height, upscaling.signal, yieldToEvents)
+        : info.tuning.streamEncode
+          ? resizedFrameStream(out.frames, size.width, size.height)
+          : framesInMemory(resizeFrames(out.frames, size.width, size.height));
+      emit({ kind: 'encoding', frame: 0, frames: big.frames });
+      const codecs = options.videoCodec === 'auto' ? CODEC_PREFERENCE : [options.videoCodec];
       const tags = provenanceTags(provenance, options.prompt);
       // Encoding awaits the encoder between frames, so a cancel message gets in; it is honoured before the next frame.
       const video = await encodeMp4(big, fps, (frame) => emit({ kind: 'encoding', frame, frames: big.frames }), codecs, tags, () => {
@@ -284,42 +339,10 @@ const engine: EngineApi = {
         fps,
         backend: info.backend,
         framesSha256,
-        // The known frames are the caller's own; no need to send them back.
-        options: options.knownFrames ? { ...options, knownFrames: null } : options,
-        modelFrames: { rgba: new Uint8Array(out.frames.rgba.buffer), frames: out.frames.frames, width: out.frames.width, height: out.frames.height },
+        options: echoed,
+        modelFrames,
         provenance,
-        timings: {
-          textMs: out.textMs,
-          textOrtMs: out.textOrtMs,
-          stepMs: out.stepMs,
-          stepOrtMs: out.stepOrtMs,
-          latents: out.latents,
-          framesMs,
-          encodeMs,
-          totalMs: performance.now() - started,
-          gpuPeakBytes: info.backend === 'webgpu' ? (gpuMemory()?.peakBytes ?? null) : null,
-          gpuLiveBytes: info.backend === 'webgpu' ? (gpuMemory()?.liveBytes ?? null) : null,
-          phases: {
-            startedAt,
-            endedAt: 0,
-            toLoopMs: out.loopStartedAt - started,
-            loopMs: out.loopMs,
-            loopSetupMs: out.setupMs,
-            stepOutsideOrtMs: out.stepMs.reduce((a, ms, i) => a + ms - (out.stepOrtMs[i] ?? 0), 0),
-            checkpointMs,
-            previewMs: out.previewMs,
-            emitMs,
-            afterLoopMs,
-            rgbMs,
-            hashMs: framesMs - rgbMs,
-            encoderStartMs: video.timing.startMs,
-            upscaleMs: video.timing.frameMs,
-            upscaleHelperFrames: big.helped?.() ?? 0,
-            encoderAddMs: video.timing.addMs,
-            encoderFirstFrameMs: video.timing.firstAddMs,
-            finalizeMs: video.timing.finalizeMs,
-          },
-        },
+        timings: timings(encodeMs, video, big.helped?.() ?? 0),
       };
       result.timings.phases.endedAt = performance.timeOrigin + performance.now();
       return Comlink.transfer(result, [result.mp4.buffer, result.modelFrames.rgba.buffer]);

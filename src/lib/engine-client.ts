@@ -4,7 +4,7 @@
 // falls back to terminate() only when a cancelled job will not stop.
 
 import * as Comlink from 'comlink';
-import type { EngineApi, EnvironmentReport, GenerateResult, LoadedModel, LoadRequest } from '../shared/engine-api';
+import type { EngineApi, EnvironmentReport, FramesResult, GenerateResult, LoadedModel, LoadRequest } from '../shared/engine-api';
 import { installErrorTransfer } from '../shared/comlink-errors';
 import { abortError, toZoetropeError, ZoetropeError } from '../shared/errors';
 import type { GenerateOptions } from '../shared/options';
@@ -68,7 +68,10 @@ export class EngineClient {
     return this.guarded((api) => api.load(request, Comlink.proxy(progress)));
   }
 
-  async generate(generateOptions: GenerateOptions, options: CallOptions = {}): Promise<GenerateResult> {
+  /** A video; with `output: 'frames'` the model-resolution frames alone (no MP4 is made). */
+  generate(generateOptions: GenerateOptions & { output: 'frames' }, options?: CallOptions): Promise<FramesResult>;
+  generate(generateOptions: GenerateOptions, options?: CallOptions): Promise<GenerateResult>;
+  async generate(generateOptions: GenerateOptions, options: CallOptions = {}): Promise<GenerateResult | FramesResult> {
     const { signal } = options;
     if (signal?.aborted) throw abortError();
     const jobId = crypto.randomUUID();
@@ -86,7 +89,7 @@ export class EngineClient {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = await Promise.race([this.guarded((api) => api.generate(jobId, generateOptions, Comlink.proxy(progress))), killed]);
+      const result = await Promise.race([this.guarded((api) => api.generate(jobId, generateOptions, Comlink.proxy(progress)) as Promise<GenerateResult | FramesResult>), killed]);
       // A cancel can reach the worker after its last check (during the encoder's flush, which has no
       // frame boundary left), and the job then finishes: the person pressed Cancel, so the late result
       // is dropped here, for every caller, rather than shown.

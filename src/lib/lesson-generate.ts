@@ -10,7 +10,7 @@ import type { ModelFrames } from '../shared/engine-api';
 import { abortError, toZoetropeError } from '../shared/errors';
 import type { Lesson, Scene } from '../shared/lesson';
 import { CONTEXT_FRAMES, clipsNeeded, sceneFrames } from '../shared/lesson-timeline';
-import type { PackManifest } from '../shared/manifest';
+import { packCapabilities, type PackManifest } from '../shared/manifest';
 import { defaultOptions, validateGenerateOptions, type CodecPreference } from '../shared/options';
 import { jobFraction } from '../shared/progress';
 import type { ClipRecord } from '../shared/provenance';
@@ -39,7 +39,9 @@ export interface LessonRunContext {
 }
 
 export function lessonSteps(lesson: Lesson, manifest: PackManifest): { steps: number; guidance: number } {
-  return { steps: lesson.steps ?? manifest.scheduler.defaultSteps, guidance: lesson.guidance ?? manifest.scheduler.defaultGuidance };
+  const caps = packCapabilities(manifest);
+  // A kind without guidance (a distilled sampler) always runs at 0, whatever the lesson says.
+  return { steps: lesson.steps ?? caps.defaultSteps, guidance: caps.guidance ? (lesson.guidance ?? caps.defaultGuidance) : 0 };
 }
 
 /** Generates (or reads from the cache) every scene in order; returns their frames. */
@@ -91,15 +93,20 @@ async function generateScene(lesson: Lesson, scene: Scene, index: number, ctx: L
         steps,
         guidance,
         previewEvery: 0,
-        // The lesson composes from the model-resolution frames; the clip's own MP4 stays small.
-        outputShortSide: 16,
         videoCodec: ctx.codec,
         knownFrames,
       });
-      const result = await ctx.engine.generate(options, {
+      // The lesson composes (and encodes, once) from the model-resolution frames: the engine makes no MP4 of the clip.
+      const phases = new Set<string>();
+      const result = await ctx.engine.generate({ ...options, output: 'frames' }, {
         signal: ctx.signal,
-        onProgress: (p) => ctx.onScene(index, { status: 'working', part, parts, fraction: (part + jobFraction(p)) / parts }),
+        onProgress: (p) => {
+          phases.add(p.kind);
+          ctx.onScene(index, { status: 'working', part, parts, fraction: (part + jobFraction(p)) / parts });
+        },
       });
+      // What the bench and lesson.spec read: the clip's phases (no 'encoding') and that no MP4 came back.
+      console.info(`[zoetrope:timing] ${JSON.stringify({ event: 'lesson-clip', scene: index, part, mp4: result.mp4, phases: [...phases], encodeMs: result.timings.encodeMs, totalMs: result.timings.totalMs })}`);
       clip = { frames: result.modelFrames, framesSha256: result.framesSha256 };
       await putClip(key, clip);
     }

@@ -166,6 +166,16 @@ export interface GenerateResult {
   provenance: Provenance;
 }
 
+/**
+ * A job run with `output: 'frames'` (a lesson's clip): the model-resolution frames, their hash and
+ * provenance, and no MP4 (nothing was upscaled or encoded). width/height are the model's.
+ */
+export interface FramesResult extends Omit<GenerateResult, 'mp4' | 'mimeType' | 'codec'> {
+  mp4: null;
+  mimeType: null;
+  codec: null;
+}
+
 export interface ModelFrames {
   rgba: Uint8Array;
   frames: number;
@@ -180,8 +190,8 @@ export interface EngineApi {
   probe(): Promise<EnvironmentReport>;
   /** Reads a pack (installed in IndexedDB, or a .zoepack held in memory), checks its files and creates the ONNX sessions. */
   load(request: LoadRequest, onProgress: ProgressCallback): Promise<LoadedModel>;
-  /** Runs one job; rejects with AbortError when cancel(jobId) is called. */
-  generate(jobId: string, options: GenerateOptions, onProgress: ProgressCallback): Promise<GenerateResult>;
+  /** Runs one job; rejects with AbortError when cancel(jobId) is called. A FramesResult exactly when options.output is 'frames'. */
+  generate(jobId: string, options: GenerateOptions, onProgress: ProgressCallback): Promise<GenerateResult | FramesResult>;
   /** Asks a running job to stop at the next step boundary. Unknown ids are ignored. */
   cancel(jobId: string): void;
   /** Releases the sessions. */

@@ -70,6 +70,12 @@ async function bandDifference(page: Page, urlA: string, urlB: string, seconds: n
 test('lesson: template, edit, generate, export 720p with captions and provenance; reload keeps it; a dropped lesson reopens', async ({ page }) => {
   test.setTimeout(600_000);
   logConsole(page);
+  // Each clip the engine makes for a lesson is frames only: no MP4, no encoding phase (the lesson encodes once).
+  const clipJobs: { mp4: unknown; phases: string[]; encodeMs: number }[] = [];
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (text.startsWith('[zoetrope:timing] ') && text.includes('"lesson-clip"')) clipJobs.push(JSON.parse(text.slice('[zoetrope:timing] '.length)));
+  });
   await page.goto(`${appUrl('wasm')}&view=lesson`);
   expect(await waitReady(page)).toBe('wasm');
 
@@ -107,6 +113,15 @@ test('lesson: template, edit, generate, export 720p with captions and provenance
   await expect(page.getByTestId('lesson-size')).toHaveValue('720');
 
   await makeLesson(page, 0);
+  // 1 + 3 + 2 clips of 8 frames (each continuation adds 4 new frames after 4 known ones).
+  expect(clipJobs.length).toBe(6);
+  for (const job of clipJobs) {
+    expect(job.mp4).toBeNull();
+    // (The last events, 'frames' and 'done', may reach the page after the result, on their own channel.)
+    expect(job.phases).toContain('step');
+    expect(job.phases).not.toContain('encoding');
+    expect(job.encodeMs).toBe(0);
+  }
   const frames = durations.map((d) => d * FPS).reduce((a, b) => a + b) - 2 * CROSSFADE;
   const result = page.getByTestId('lesson-result');
   await expect(result).toHaveAttribute('data-decoded-frames', String(frames));

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ZoetropeError } from '../../src/shared/errors';
-import { MAX_PACK_BYTES, MAX_SHARD_SIZE, validateManifest, type PackManifest } from '../../src/shared/manifest';
+import { graphFilePath, MAX_PACK_BYTES, MAX_SHARD_SIZE, validateManifest, type PackManifest } from '../../src/shared/manifest';
 import { createPromptTokenizer } from '../../workers/tokenize';
 import { FIXTURE_MODEL, FIXTURE_PACK, readJson } from './golden';
 
@@ -67,7 +67,8 @@ function expectInvariants(m: PackManifest): void {
       sizeOf.set(s.sha256, s.size);
     }
   }
-  for (const ref of [m.tokenizer.file, m.graphs.denoiser, m.graphs.textEncoder, m.graphs.decoder]) if (ref !== null) expect(paths.has(ref)).toBe(true);
+  // A graph is a path or { file, externalData } (pipeline kinds with multi-GB graphs).
+  for (const ref of [m.tokenizer.file, m.graphs.denoiser, m.graphs.textEncoder, m.graphs.decoder]) if (ref !== null) expect(paths.has(graphFilePath(ref))).toBe(true);
   expect(Object.getPrototypeOf(m)).toBe(Object.prototype);
   if (m.vocabulary) expect(Object.getPrototypeOf(m.vocabulary)).toBe(Object.prototype);
 }
