@@ -5,8 +5,8 @@
 // step counts the motion file was distilled for, without guidance. Every
 // error names the field, so a converter's mistake is found before download.
 
-import { externalDataList, fail, int, literal, num, obj, shapeOf, type Obj } from '../manifest-fields';
-import { MAX_EXTERNAL_DATA } from '../graph-variants';
+import { fail, int, literal, num, obj, shapeOf, type Obj } from '../manifest-fields';
+import { validateGraphRef } from '../graph-variants';
 import type { GraphRef, PipelineContract, TokenizerSpec } from './types';
 
 export const ANIMATEDIFF_BETA_SCHEDULES = ['linear', 'scaled_linear'] as const;
@@ -38,17 +38,7 @@ export type AnimateDiffFields = {
 
 /** `graphs.<role>`: a listed file, or { file, externalData: [other listed files] }; required for every role here. */
 function graphRef(g: Obj, key: string, paths: ReadonlySet<string>): GraphRef {
-  const field = `graphs.${key}`;
-  const v = g[key];
-  if (typeof v === 'string') {
-    if (!paths.has(v)) fail(field, 'the path of a file listed in files', v);
-    return v;
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(field, 'the path of a file listed in files, or { file, externalData }', v);
-  const o = v as Obj;
-  const file = o['file'];
-  if (typeof file !== 'string' || !paths.has(file)) fail(`${field}.file`, 'the path of a file listed in files', file);
-  return { file, externalData: externalDataList(o['externalData'], `${field}.externalData`, file, paths, MAX_EXTERNAL_DATA) };
+  return validateGraphRef(g[key], `graphs.${key}`, paths, true) as GraphRef;
 }
 
 function validateScheduler(value: unknown): AnimateDiffFields['scheduler'] {
@@ -74,7 +64,8 @@ function validateScheduler(value: unknown): AnimateDiffFields['scheduler'] {
 
 export const animateDiff: PipelineContract<'animatediff', AnimateDiffFields> = {
   id: 'animatediff',
-  variantRoles: ['textEncoder', 'denoiser'],
+  // fp16 WebGPU graphs (requires shader-f16) and int8 WASM graphs may replace any of the three.
+  variantRoles: ['textEncoder', 'denoiser', 'decoder'],
 
   validate(m, { common, paths }) {
     const { video, tokenizer } = common;
