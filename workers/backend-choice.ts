@@ -24,10 +24,30 @@ export function limitShortfall(adapter: AdapterSummary, needs: Partial<GpuLimits
 
 const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
 
-export function chooseBackend(preference: BackendPreference, env: EnvironmentReport, needs?: Partial<GpuLimits>): BackendChoice {
+/**
+ * `requiresGpu` (manifest): the pack is too big or too slow for WASM, so "auto" without a suitable hardware
+ * GPU refuses it with a plain sentence instead of starting it on WASM; a forced backend is honoured.
+ */
+export function chooseBackend(preference: BackendPreference, env: EnvironmentReport, needs?: Partial<GpuLimits>, requiresGpu = false): BackendChoice {
   const adapter = env.adapter;
   if (preference === 'wasm') return { backend: 'wasm', reason: 'WASM was requested.' };
   const short = adapter ? limitShortfall(adapter, needs) : null;
+  if (requiresGpu && preference === 'auto') {
+    const missing = !adapter
+      ? env.webgpu === 'no-api'
+        ? 'this browser has no WebGPU'
+        : 'the browser offered no WebGPU adapter'
+      : short
+        ? short
+        : isSoftwareAdapter(adapter)
+          ? `the only GPU here is a software one (${adapter.architecture || 'fallback'})`
+          : null;
+    if (missing) {
+      throw new ZoetropeError('WebGPUUnavailableError', `This model needs a GPU, and ${missing}. It is too big or too slow to run on the CPU (WASM), so it was not started.`, {
+        webgpu: 'required',
+      });
+    }
+  }
   if (short && preference === 'webgpu') {
     throw new ZoetropeError('WebGPUUnavailableError', `WebGPU was requested, but ${short}.`, { webgpu: 'limits' });
   }

@@ -113,6 +113,8 @@ export async function createSession(graph: GraphBytes, request: SessionRequest, 
   const { backend } = request;
   const ort = await runtime(buildFor(backend, request.wasmRuntime), request.threads);
   let session: OrtModule.InferenceSession;
+  const createStarted = performance.now();
+  const heapBefore = jsHeapBytes();
   try {
     session = await ort.InferenceSession.create(graph.model, {
       ...(graph.externalData.length ? { externalData: graph.externalData } : {}),
@@ -125,12 +127,16 @@ export async function createSession(graph: GraphBytes, request: SessionRequest, 
       logSeverityLevel: 3,
     });
   } catch (error) {
-    throw new ZoetropeError('BackendError', `Could not prepare the ${label} on ${backend === 'webgpu' ? 'WebGPU' : 'WASM'}: ${errorText(error)}`, {
-      backend,
-      graph: label,
-    });
+    throw sessionError(error, graph, backend, label);
   }
+  // For `npm run test:large`: how long, how many bytes, and the worker's JS heap around it (external data
+  // ArrayBuffers are outside usedJSHeapSize; the renderer's RSS, read by the test, counts them).
+  const externalBytes = graph.externalData.reduce((n, f) => n + f.data.byteLength, 0);
+  console.info(`[zoetrope:timing] ${JSON.stringify({ event: 'session', graph: label, backend, ms: Math.round(performance.now() - createStarted), modelBytes: graph.model.byteLength, externalBytes, externalFiles: graph.externalData.length, jsHeapBefore: heapBefore, jsHeapAfter: jsHeapBytes() })}`);
   const device = backend === 'webgpu' ? await ort.env.webgpu.device : null;
+  // What ORT asked the adapter for: its native WebGPU EP requests the adapter's own buffer limits
+  // (not WebGPU's 128 MiB / 256 MiB defaults); printed so that `npm run test:large` shows it.
+  if (device) console.info(`[zoetrope:timing] ${JSON.stringify({ event: 'webgpu-device', graph: label, maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize })}`);
   const toTensor = (feed: FeedTensor | GpuFeed): OrtModule.Tensor =>
     'gpuBuffer' in feed
       ? ort.Tensor.fromGpuBuffer(feed.gpuBuffer, { dataType: 'float32', dims: feed.dims })
@@ -210,6 +216,35 @@ async function webgpuDevice(): Promise<GPUDevice> {
   const ort = loaded.get('asyncify');
   if (!ort) throw new Error('the WebGPU runtime is not loaded');
   return ort.env.webgpu.device;
+}
+
+/**
+ * Memory exhaustion while a session is made, as ORT and the browser word it:
+ * the C++ allocator's bad_alloc, an aborted or full WASM heap (wasm32: 4 GB
+ * at most, and it never shrinks), or a JS ArrayBuffer the browser refused.
+ */
+const OUT_OF_MEMORY = /bad_alloc|out of memory|\bOOM\b|Memory\.grow|Cannot enlarge memory|Maximum memory size|Array buffer allocation failed|allocation failed|Aborted\(\)/i;
+
+function sessionError(error: unknown, graph: GraphBytes, backend: Backend, label: string): ZoetropeError {
+  const text = errorText(error);
+  const where = backend === 'webgpu' ? 'WebGPU' : 'WASM';
+  if (OUT_OF_MEMORY.test(text) || error instanceof RangeError) {
+    const weightBytes = graph.model.byteLength + graph.externalData.reduce((n, f) => n + f.data.byteLength, 0);
+    const gb = (weightBytes / 1e9).toFixed(1);
+    return new ZoetropeError(
+      'OutOfMemoryError',
+      backend === 'wasm'
+        ? `The ${label} (${gb} GB of weights) does not fit in memory on WASM, whose memory is limited to 4 GB for everything the model needs while it loads. (${text})`
+        : `The ${label} (${gb} GB of weights) does not fit in the memory available to WebGPU here. (${text})`,
+      { backend, graph: label, weightBytes },
+    );
+  }
+  return new ZoetropeError('BackendError', `Could not prepare the ${label} on ${where}: ${text}`, { backend, graph: label });
+}
+
+/** Chromium's non-standard performance.memory (in workers too); null elsewhere. */
+function jsHeapBytes(): number | null {
+  return (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null;
 }
 
 function errorText(error: unknown): string {

@@ -23,6 +23,7 @@ const NEXT: Record<ZoetropeErrorName, [string, string]> = {
   WebGPUUnavailableError: ['WebGPU is not available here.', 'Choose "Automatic" or "WASM" as the backend; both work without a GPU.'],
   BackendError: ['The model could not run on this backend.', 'Try the other backend in Settings, or reload the page.'],
   DeviceLostError: ['The GPU was reset in the middle of the video, so this video was not finished.', 'The model has been loaded again: press Generate to make it again. If it keeps happening, choose WASM in Settings.'],
+  OutOfMemoryError: ['The model does not fit in the memory this backend has here, so it was not loaded.', 'Choose WebGPU in Settings if this device has a GPU, close other tabs, or use a smaller model. Nothing was changed: the model is still installed.'],
   UnsupportedModelError: ['This model needs something this version of Zoetrope cannot do.', 'Use a model pack made for this version, or update Zoetrope.'],
   OptionsError: ['One of the settings is not valid.', 'Fix the field named below and press Generate again.'],
   EncoderUnavailableError: ['This browser cannot make an MP4 video.', 'Use a recent Chrome, Edge or another browser with WebCodecs.'],
@@ -41,6 +42,10 @@ export function friendlyError(error: ZoetropeError): FriendlyError {
   }
   if (error.name === 'StorageUnavailableError' && error.details['framed'] === false) {
     next += ' Or open a .zoepack file below to use a model in this page only, without storing it.';
+  }
+  if (error.name === 'WebGPUUnavailableError' && error.details['webgpu'] === 'required') {
+    title = 'This model needs a GPU, and none suitable was found here.';
+    next = 'Use a device with a hardware GPU and a browser with WebGPU. To try it on the CPU anyway (very slow, and it may not fit in memory), choose WASM in Settings.';
   }
   if (error.name === 'IntegrityError' && error.details['origin'] === 'zoepack') {
     title = 'This .zoepack file is damaged, so its model was not used.';

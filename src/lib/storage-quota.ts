@@ -8,11 +8,22 @@ import { formatBytes } from './format';
 /** Head room for IndexedDB's own overhead on top of the raw bytes. */
 const OVERHEAD = 1.1;
 
-export async function requestPersistence(): Promise<boolean> {
+/**
+ * How long the install waits for an answer to persist(). Chromium answers at
+ * once; Firefox shows a permission prompt and leaves the promise pending
+ * until the person answers it, which may be never.
+ */
+export const PERSIST_WAIT_MS = 1500;
+
+export async function requestPersistence(waitMs = PERSIST_WAIT_MS): Promise<boolean> {
   try {
     if (!navigator.storage?.persist) return false;
     if (await navigator.storage.persisted()) return true;
-    return await navigator.storage.persist();
+    // Raced with a short timeout: an unanswered prompt must not hold up the install (the request stays open,
+    // and a later yes still counts).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const unanswered = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)));
+    return await Promise.race([navigator.storage.persist(), unanswered]).finally(() => clearTimeout(timer));
   } catch {
     return false; // Persistence is a request, never a requirement.
   }

@@ -17,6 +17,7 @@ export const ERROR_NAMES = [
   'WebGPUUnavailableError',
   'BackendError',
   'DeviceLostError',
+  'OutOfMemoryError',
   'UnsupportedModelError',
   'OptionsError',
   'EncoderUnavailableError',
