@@ -13,7 +13,7 @@ import { installErrorTransfer } from '../src/shared/comlink-errors';
 import { abortError, ZoetropeError } from '../src/shared/errors';
 import { DEFAULT_OUTPUT_SHORT_SIDE, validateGenerateOptions, type GenerateOptions } from '../src/shared/options';
 import type { EngineProgress } from '../src/shared/progress';
-import { sha256Hex } from '../src/lib/sha256';
+import { sha256Hex } from '../src/common/sha256';
 import { chooseBackend, wasmThreadCount } from './backend-choice';
 import { chooseEncoder, CODEC_PREFERENCE, encodeMp4, framesInMemory, type FrameSource } from './encode-mp4';
 import { validateTuning } from '../src/shared/engine-tuning';

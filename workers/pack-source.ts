@@ -1,7 +1,7 @@
 // Owns where the engine worker reads a pack's files from (PackSource in
 // src/shared/engine-api.ts): the install record and shards in IndexedDB, or a
 // .zoepack the page holds in memory when the browser will not let it store
-// data. Either way each file goes through the same check (src/lib/pack-file.ts:
+// data. Either way each file goes through the same check (src/common/pack-file.ts:
 // the whole file's size and SHA-256 against the manifest, IntegrityError when
 // it differs), so a pack held in memory is trusted exactly as much as an
 // installed one.
@@ -9,9 +9,9 @@
 import type { LoadRequest } from '../src/shared/engine-api';
 import { ZoetropeError } from '../src/shared/errors';
 import { modelKey, type FileEntry, type PackManifest } from '../src/shared/manifest';
-import { getInstallRecord, readPackFile } from '../src/lib/pack-db';
-import { assemblePackFile } from '../src/lib/pack-file';
-import { openZoepack } from '../src/lib/zoepack-read';
+import { getInstallRecord, readPackFile } from '../src/common/pack-db';
+import { assemblePackFile } from '../src/common/pack-file';
+import { openZoepack } from '../src/common/zoepack-read';
 
 export interface PackReader {
   manifest: PackManifest;

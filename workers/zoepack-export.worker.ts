@@ -6,23 +6,9 @@
 
 /// <reference lib="webworker" />
 import { toZoetropeError } from '../src/shared/errors';
-import type { PackManifest } from '../src/shared/manifest';
 import { writeZoepack } from '../src/shared/zoepack-writer';
-import { shardReader } from '../src/lib/zoepack-export';
-
-export interface ExportJob {
-  manifest: PackManifest;
-  /** The OPFS folder and file name to write. */
-  dir: string;
-  name: string;
-}
-
-export type ExportReply =
-  | { kind: 'progress'; done: number; total: number }
-  | { kind: 'done'; bytes: number }
-  /** This browser has no sync access handles: the page falls back to Blob parts. */
-  | { kind: 'unsupported' }
-  | { kind: 'error'; name: string; message: string; details: Record<string, unknown> };
+import { shardReader } from '../src/common/shard-reader';
+import type { ExportJob, ExportReply } from '../src/shared/zoepack-export-protocol';
 
 const post = (reply: ExportReply) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(reply);
 

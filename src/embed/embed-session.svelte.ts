@@ -11,7 +11,7 @@ import { defaultOptions, MAX_SEED, validateGenerateOptions } from '../shared/opt
 import { jobFraction, type EngineProgress, type InstallProgress } from '../shared/progress';
 import { EngineClient } from '../lib/engine-client';
 import { fetchManifest, findInstalled, installPack } from '../lib/model-store';
-import { listInstallRecords } from '../lib/pack-db';
+import { listInstallRecords } from '../common/pack-db';
 import { importZoepack } from '../lib/zoepack-import';
 import { builtInManifestUrl, isSameOrigin } from '../lib/url-settings';
 import { isModelId, type EmbedOptions } from './embed-options';

@@ -8,7 +8,7 @@
 
 import type { PackSource } from '../shared/engine-api';
 import type { PackManifest } from '../shared/manifest';
-import { openZoepack } from './zoepack-read';
+import { openZoepack } from '../common/zoepack-read';
 
 export interface MemoryPack {
   manifest: PackManifest;

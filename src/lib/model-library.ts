@@ -8,7 +8,7 @@ import { ZoetropeError } from '../shared/errors';
 import { uniqueShards, type PackManifest } from '../shared/manifest';
 import { defaultModelKey, installMarks, markInstalled, setDefaultModelKey, unmarkInstalled, type InstallMark } from './install-marks';
 import { discardDownload, dropDamagedShards, findOtherVersion, installPack, type InstallOptions, type InstallOutcome } from './model-store';
-import { listInstallRecords, removeInstalled, storedShardHashes, type InstallRecord } from './pack-db';
+import { listInstallRecords, removeInstalled, storedShardHashes, type InstallRecord } from '../common/pack-db';
 import { estimateStorage } from './storage-quota';
 
 export interface LibraryEntry {

@@ -8,10 +8,10 @@
 import { abortError, toZoetropeError, ZoetropeError } from '../shared/errors';
 import { modelKey, shardUrl, uniqueShards, validateManifest, type PackManifest, type ShardEntry } from '../shared/manifest';
 import type { InstallProgress } from '../shared/progress';
-import { deleteShard, deleteUnused, getInstallRecord, getShard, hasShard, listInstallRecords, putInstallRecord, putShard, type InstallRecord } from './pack-db';
+import { deleteShard, deleteUnused, getInstallRecord, getShard, hasShard, listInstallRecords, putInstallRecord, putShard, type InstallRecord } from '../common/pack-db';
 import { assertDownloadAllowed } from './download-policy';
 import { clearPieces } from './partial-db';
-import { sha256Hex } from './sha256';
+import { sha256Hex } from '../common/sha256';
 import { downloadShard } from './shard-download';
 import { checkRoom, ensureRoomFor, estimateStorage, quotaError, requestPersistence } from './storage-quota';
 

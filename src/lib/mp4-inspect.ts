@@ -4,7 +4,7 @@
 
 import { ALL_FORMATS, BlobSource, Input, VideoSampleSink } from 'mediabunny';
 import { ZoetropeError } from '../shared/errors';
-import { sha256Hex } from './sha256';
+import { sha256Hex } from '../common/sha256';
 
 export interface Mp4Report {
   frames: number;

@@ -7,7 +7,7 @@
 // so the built-in model's page never fetches it.
 
 import type { PackManifest } from '../shared/manifest';
-import { readPackFile } from './pack-db';
+import { readPackFile } from '../common/pack-db';
 
 export interface TokenCount {
   /** The prompt's own tokens (no start/end tokens). */

@@ -11,7 +11,7 @@ import { abortError, toZoetropeError, ZoetropeError } from '../shared/errors';
 import type { ShardEntry } from '../shared/manifest';
 import { clearPieces, concatBytes, putPiece, readPrefix } from './partial-db';
 import { decideRetry, SHARD_RETRY, type RetryPolicy } from './retry-policy';
-import { sha256Hex } from './sha256';
+import { sha256Hex } from '../common/sha256';
 
 /** Received bytes are saved in pieces of this size, so a crash loses at most this much. */
 const SAVE_EVERY = 1024 * 1024;

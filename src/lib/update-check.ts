@@ -3,7 +3,7 @@
 // publisher put a newer version there, and how many bytes it would cost.
 // Installing the update is AddModel's usual path (shared shards are kept).
 
-import type { InstallRecord } from './pack-db';
+import type { InstallRecord } from '../common/pack-db';
 import { previewInstall } from './model-store';
 
 export type UpdateCheck =

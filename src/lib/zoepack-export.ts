@@ -13,11 +13,10 @@
 
 import type { PackManifest } from '../shared/manifest';
 import { writeZoepack, type ZoepackWriteOptions } from '../shared/zoepack-writer';
-import { packFileError } from '../shared/zoepack';
-import { getShard } from './pack-db';
 import { formatBytes } from './format';
 import { abortError, ZoetropeError, type ErrorDetails, type ZoetropeErrorName } from '../shared/errors';
-import type { ExportJob, ExportReply } from '../../workers/zoepack-export.worker';
+import type { ExportJob, ExportReply } from '../shared/zoepack-export-protocol';
+import { shardReader } from '../common/shard-reader';
 
 /** The OPFS folder that holds export files; everything in it is temporary. */
 export const EXPORT_DIR = 'zoepack-exports';
@@ -166,10 +165,3 @@ async function exportToBlob(manifest: PackManifest, options: ZoepackWriteOptions
   fold();
   return new File(parts, zoepackFileName(manifest), { type: 'application/octet-stream' });
 }
-
-/** Reads one stored shard for the writer; PackFileError when it is gone. */
-export const shardReader = (manifest: PackManifest) => async (sha256: string) => {
-  const bytes = await getShard(sha256);
-  if (!bytes) throw packFileError('missing', `A piece of ${manifest.name} is missing from this browser's storage; install the model again before exporting it.`);
-  return bytes;
-};

@@ -8,10 +8,10 @@
 import { abortError, toZoetropeError } from '../shared/errors';
 import { packFileError } from '../shared/zoepack';
 import { rememberInstall } from './model-library';
-import { deleteUnused, hasShard, putInstallRecord, putShard, type InstallRecord } from './pack-db';
-import { sha256Hex } from './sha256';
+import { deleteUnused, hasShard, putInstallRecord, putShard, type InstallRecord } from '../common/pack-db';
+import { sha256Hex } from '../common/sha256';
 import { ensureRoomFor, requestPersistence } from './storage-quota';
-import { openZoepack } from './zoepack-read';
+import { openZoepack } from '../common/zoepack-read';
 
 export interface ImportOptions {
   signal?: AbortSignal;

@@ -2,14 +2,14 @@
 // the TEST FIXTURE pack written into a Blob: every file it hands the engine is
 // the pack's own file, byte for byte; a file with one byte changed inside a
 // shard is refused with IntegrityError (the same whole-file check as for an
-// installed pack, src/lib/pack-file.ts); a cut-short file or one holding
+// installed pack, src/common/pack-file.ts); a cut-short file or one holding
 // another model is refused with PackFileError before any file is read.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { modelKey, validateManifest } from '../../src/shared/manifest';
 import { writeZoepack } from '../../src/shared/zoepack-writer';
-import { assemblePackFile } from '../../src/lib/pack-file';
+import { assemblePackFile } from '../../src/common/pack-file';
 import { openPackSource } from '../../workers/pack-source';
 import { FIXTURE_PACK } from './golden';
 

@@ -4,6 +4,7 @@
 // with IntegrityError. Installed packs read their shards from IndexedDB
 // (pack-db.ts); a .zoepack held in memory reads them from the file
 // (workers/pack-source.ts). A missing shard is the source's own error.
+// Runs in both threads (src/common/): the page's and the workers'; it imports only src/shared.
 
 import { ZoetropeError } from '../shared/errors';
 import type { FileEntry } from '../shared/manifest';

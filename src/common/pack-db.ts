@@ -3,6 +3,7 @@
 // stores of our own: shards keyed by their SHA-256 (content-addressed, so
 // packs that share bytes store them once) and install records keyed id@version.
 // An install record is written last, only after every shard was verified.
+// Runs in both threads (src/common/): the page's and the workers'; it imports only src/shared.
 
 import { createStore, del, entries, get, getMany, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { ZoetropeError } from '../shared/errors';

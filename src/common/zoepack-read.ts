@@ -5,6 +5,7 @@
 // (zoepack-import.ts), which checks and stores each shard, and by the
 // engine's pack source for a pack held in memory (workers/pack-source.ts),
 // which reads shards through here and checks each file it uses.
+// Runs in both threads (src/common/): the page's and the workers'; it imports only src/shared.
 
 import { toZoetropeError, ZoetropeError } from '../shared/errors';
 import { uniqueShards, validateManifest, type PackManifest, type ShardEntry } from '../shared/manifest';
