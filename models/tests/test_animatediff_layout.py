@@ -3,6 +3,11 @@
 
   /usr/bin/python3 -m unittest discover -s models/tests -p 'test_animatediff_layout.py' -v
 
+Sd15RandomFiles also reads the headers of the full-size random checkpoint when it exists
+(ZOETROPE_SD15_RANDOM, default /tmp/animatediff-sd15-random; make_random.py --config sd15).
+Numerical agreement with diffusers' and OpenAI's own implementations is checked by
+models/animatediff/check_reference.py, which needs their source trees.
+
 The sd15 layouts are computed on the meta device (nothing of the 1.3 B parameters is
 allocated). The published figures below were checked against diffusers' UNet2DConditionModel /
 MotionAdapter / AutoencoderKL and transformers' CLIPTextModel definitions and their conversion
@@ -11,6 +16,7 @@ script; the parameter counts 859,520,964 (UNet), 123,060,480 (CLIP text) and 83,
 """
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -207,14 +213,20 @@ class Sd15Layout(unittest.TestCase):
                 self.assertEqual(self.shapes[part].get(k), shape, f"{part} {k}")
 
     def test_motion_key_pattern(self):
-        per_module = {k.split(".transformer_blocks.")[-1] if ".transformer_blocks." in k else k.rsplit(".", 2)[-2]
-                      + "." + k.rsplit(".", 1)[-1] for k in self.shapes["motion"]}
-        modules = {k.split(".motion_modules.")[0] + "." + k.split(".motion_modules.")[1].split(".")[0]
-                   for k in self.shapes["motion"]}
-        self.assertEqual(len(modules), 4 * 2 + 1 + 4 * 3)
-        self.assertIn("mid_block.0", modules)
-        self.assertIn("0.pos_embed.pe", per_module)
-        self.assertFalse(any("attention_blocks" in k or "temporal_transformer" in k for k in self.shapes["motion"]))
+        per_module = {}
+        for k in self.shapes["motion"]:
+            m = re.match(r"^((?:down_blocks\.\d|mid_block|up_blocks\.\d)\.motion_modules\.\d)\.(.+)$", k)
+            self.assertIsNotNone(m, k)
+            per_module.setdefault(m[1], set()).add(m[2])
+        self.assertEqual(len(per_module), 4 * 2 + 1 + 4 * 3)  # down 2 a block, mid 1, up 3 a block
+        suffixes = per_module["mid_block.motion_modules.0"]
+        self.assertTrue(all(v == suffixes for v in per_module.values()))
+        self.assertEqual(len(suffixes), 27)
+        for k in ("norm.weight", "proj_in.bias", "proj_out.weight", "transformer_blocks.0.pos_embed.pe",
+                  "transformer_blocks.0.attn1.to_q.weight", "transformer_blocks.0.attn2.to_out.0.bias",
+                  "transformer_blocks.0.norm3.bias", "transformer_blocks.0.ff.net.0.proj.weight"):
+            self.assertIn(k, suffixes)
+        self.assertNotIn("transformer_blocks.0.attn1.to_q.bias", suffixes)  # attention_bias False
 
     def test_ldm_names(self):
         names = ldm_keys.name_map(SD15)
@@ -370,6 +382,32 @@ class TinyFixture(unittest.TestCase):
                 rel = os.path.relpath(path, FIXTURE)
                 with open(path, "rb") as a, open(os.path.join(d, rel), "rb") as b:
                     self.assertEqual(a.read(), b.read(), rel)
+
+
+SD15_RANDOM = os.environ.get("ZOETROPE_SD15_RANDOM", "/tmp/animatediff-sd15-random")
+
+
+@unittest.skipUnless(os.path.isdir(SD15_RANDOM), "no full-size random checkpoint (make_random.py --config sd15 "
+                     "--out /tmp/animatediff-sd15-random; outside git)")
+class Sd15RandomFiles(unittest.TestCase):
+    """The full-size random checkpoint's headers (read only: no weight is loaded)."""
+
+    def test_headers_have_the_published_layout(self):
+        d = os.path.join(SD15_RANDOM, "sd15-diffusers")
+        want = {os.path.join(d, "unet", "diffusion_pytorch_model.safetensors"): layout.unet_shapes(SD15),
+                os.path.join(d, "vae", "diffusion_pytorch_model.safetensors"): layout.vae_shapes(SD15),
+                os.path.join(d, "text_encoder", "model.safetensors"): layout.clip_shapes(SD15),
+                os.path.join(SD15_RANDOM, "animatediff_lightning_4step_diffusers.safetensors"): layout.motion_shapes(SD15)}
+        for path, shapes in want.items():
+            self.assertEqual({k: s for k, (_, s) in st.shapes(path).items()}, shapes, path)
+        single = st.shapes(os.path.join(SD15_RANDOM, "sd15-single-file.safetensors"))
+        names = ldm_keys.name_map(SD15)
+        kept = {k: s for k, (_, s) in single.items() if not ldm_keys.is_skipped_ldm_key(k)}
+        self.assertEqual(set(kept), set(names))
+        parts = {"unet": layout.unet_shapes(SD15), "vae": layout.vae_shapes(SD15), "text_encoder": layout.clip_shapes(SD15)}
+        for k, s in kept.items():
+            part, dk = names[k]
+            self.assertEqual(s, ldm_keys.ldm_shape(part, dk, parts[part][dk]), k)
 
 
 if __name__ == "__main__":
