@@ -17,12 +17,13 @@ import { sha256Hex } from '../src/common/sha256';
 import { chooseBackend, wasmThreadCount } from './backend-choice';
 import { chooseEncoder, CODEC_PREFERENCE, encodeMp4, framesInMemory, type FrameSource } from './encode-mp4';
 import { validateTuning } from '../src/shared/engine-tuning';
-import { chooseGraphs, type GraphChoice, type GraphChoices } from '../src/shared/graph-variants';
+import { chooseGraphs, type GraphChoices } from '../src/shared/graph-variants';
 import { graphFilePath, packCapabilities } from '../src/shared/manifest';
 import { rgbaToRgb } from './frames';
 import { probeEnvironment } from './environment-probe';
 import { createSession, destroyWebGpuDevice, deviceLoss, runtimeInfo, type ModelSession, type SessionRequest } from './ort-runtime';
 import { openPackSource } from './pack-source';
+import { graphEntries, withGraphBytes, type ReadTally } from './graph-bytes';
 import { pipelineKind } from './pipelines/registry';
 import type { PipelineRuntime } from './pipelines/types';
 import { wordLevelVocabulary } from '../src/shared/prompt-words';
@@ -89,7 +90,7 @@ const engine: EngineApi = {
     const pack = await openPackSource(request);
     const manifest = pack.manifest;
     // Before any file is read or session made: a GPU too small for the pack is refused (or skipped for WASM) here.
-    const choice = chooseBackend(request.backend, env, manifest.gpuLimits);
+    const choice = chooseBackend(request.backend, env, manifest.gpuLimits, manifest.requiresGpu === true);
     // ORT reads the thread count once per runtime build, when it first initialises.
     const sessionRequest: SessionRequest = {
       backend: choice.backend,
@@ -110,32 +111,29 @@ const engine: EngineApi = {
       }
       return graph === null ? [] : [{ ...spec, graph }];
     });
-    const wanted = [...new Set([manifest.tokenizer.file, ...roles.flatMap((r) => [r.graph.file, ...r.graph.externalData])])];
-    const files = wanted.map((path) => manifest.files.find((f) => f.path === path)!);
-    const total = files.reduce((n, f) => n + f.size, 0);
+    // Each graph's files are read (and checked, shard by shard) just before its session is made and
+    // dropped after it, so a multi-GB pack is never held whole (graph-bytes.ts). The tokenizer first.
+    const tokenizerEntry = manifest.files.find((f) => f.path === manifest.tokenizer.file)!;
+    const tally: ReadTally = { done: 0, total: roles.reduce((n, r) => n + graphEntries(manifest, r.graph).reduce((m, f) => m + f.size, 0), tokenizerEntry.size), ms: 0 };
+    const onRead = () => onProgress({ kind: 'loading', stage: 'reading', done: tally.done, total: tally.total });
+    onRead();
     const readStarted = performance.now();
-    const bytes = new Map<string, Uint8Array>();
-    let done = 0;
-    onProgress({ kind: 'loading', stage: 'reading', done, total });
-    for (const file of files) {
-      bytes.set(file.path, await pack.readFile(file));
-      done += file.size;
-      onProgress({ kind: 'loading', stage: 'reading', done, total });
-    }
-    const readMs = performance.now() - readStarted;
-
-    const tokenizerJson: unknown = JSON.parse(new TextDecoder().decode(bytes.get(manifest.tokenizer.file)));
+    const tokenizerJson: unknown = JSON.parse(new TextDecoder().decode(await pack.readFile(tokenizerEntry)));
+    tally.done += tokenizerEntry.size;
+    tally.ms += performance.now() - readStarted;
+    onRead();
     const graphCount = roles.length;
     const sessionStarted = performance.now();
-    onProgress({ kind: 'loading', stage: 'sessions', done: 0, total: graphCount });
-    // External data is named by the file it lives in, exactly as the graph's tensors name their `location`.
-    const graphBytes = (g: GraphChoice) => ({ model: bytes.get(g.file)!, externalData: g.externalData.map((path) => ({ path, data: bytes.get(path)! })) });
     const sessions: Partial<Record<(typeof roles)[number]['role'], ModelSession>> = {};
     let pipeline: PipelineRuntime;
     try {
       for (const [i, r] of roles.entries()) {
-        sessions[r.role] = await createSession(graphBytes(r.graph), sessionRequest, r.label);
-        if (i < roles.length - 1) onProgress({ kind: 'loading', stage: 'sessions', done: i + 1, total: graphCount });
+        sessions[r.role] = await withGraphBytes(pack, r.graph, tally, onRead, (bytes) => {
+          // The bar counts bytes read up to half way, then sessions: only sessions made after the last read are
+          // reported, so it never goes back.
+          if (tally.done >= tally.total) onProgress({ kind: 'loading', stage: 'sessions', done: i, total: graphCount });
+          return createSession(bytes, sessionRequest, r.label);
+        });
       }
       pipeline = kind.create({ manifest, tokenizerJson, sessions, tuning });
     } catch (error) {
@@ -147,7 +145,9 @@ const engine: EngineApi = {
       lostSignal = (await deviceLoss()).lost;
       void lostSignal.then((message) => (deviceLost = message));
     }
-    const sessionMs = performance.now() - sessionStarted;
+    // Reading and checking files is counted apart from making sessions, as before (readMs, then sessionMs).
+    const readMs = tally.ms;
+    const sessionMs = performance.now() - sessionStarted - (tally.ms - (sessionStarted - readStarted));
     // WASM only: on SwiftShader's WebGPU one run takes tens of seconds, and a real GPU's first run is
     // mostly shader compilation, which the first step then pays (README, "Performance").
     const warmUp = tuning.warmUp && choice.backend === 'wasm';
@@ -253,6 +253,8 @@ const engine: EngineApi = {
         steps: options.steps,
         guidance: options.guidance,
         clips: [{ prompt: options.prompt, seed: options.seed, framesSha256 }],
+        // A converted pack names the checkpoint files it was made from (base model, motion module).
+        ...packSources(m),
       };
       const modelFrames = { rgba: new Uint8Array(out.frames.rgba.buffer), frames: out.frames.frames, width: out.frames.width, height: out.frames.height };
       // The known frames are the caller's own; no need to send them back.

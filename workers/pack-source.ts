@@ -4,13 +4,15 @@
 // data. Either way each file goes through the same check (src/common/pack-file.ts:
 // the whole file's size and SHA-256 against the manifest, IntegrityError when
 // it differs), so a pack held in memory is trusted exactly as much as an
-// installed one.
+// installed one. Files are read one shard at a time and hashed as they come
+// (readCheckedFile), and only when the engine asks for each: a multi-GB pack
+// is never assembled whole (see workers/graph-bytes.ts).
 
 import type { LoadRequest } from '../src/shared/engine-api';
 import { ZoetropeError } from '../src/shared/errors';
 import { modelKey, type FileEntry, type PackManifest } from '../src/shared/manifest';
 import { getInstallRecord, readPackFile } from '../src/common/pack-db';
-import { assemblePackFile } from '../src/common/pack-file';
+import { readCheckedFile } from '../src/common/pack-file';
 import { openZoepack } from '../src/common/zoepack-read';
 
 export interface PackReader {
@@ -34,6 +36,12 @@ export async function openPackSource(request: LoadRequest): Promise<PackReader> 
   }
   return {
     manifest: pack.manifest,
-    readFile: async (file) => assemblePackFile(file, await Promise.all(file.shards.map((s) => pack.readShard(s.sha256))), 'zoepack'),
+    readFile: (file) =>
+      readCheckedFile(
+        file,
+        (shard) => pack.readShard(shard.sha256),
+        () => new ZoetropeError('PackFileError', `${source.fileName} is missing a piece of ${file.path}.`, { reason: 'missing-shard', file: file.path }),
+        'zoepack',
+      ),
   };
 }

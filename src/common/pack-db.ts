@@ -5,11 +5,11 @@
 // An install record is written last, only after every shard was verified.
 // Runs in both threads (src/common/): the page's and the workers'; it imports only src/shared.
 
-import { createStore, del, entries, get, getMany, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import { createStore, del, entries, get, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { ZoetropeError } from '../shared/errors';
 import type { FileEntry, PackManifest } from '../shared/manifest';
 import { modelKey } from '../shared/manifest';
-import { assemblePackFile } from './pack-file';
+import { readCheckedFile } from './pack-file';
 
 export interface InstallRecord {
   key: string;
@@ -106,15 +106,19 @@ export async function removeInstalled(key: string): Promise<void> {
   await deleteUnused(record.manifest.files.flatMap((f) => f.shards.map((s) => s.sha256)));
 }
 
-/** Reassembles one file from its stored shards; assemblePackFile checks the whole file's size and SHA-256. */
+/**
+ * Reassembles one file from its stored shards, one shard in memory at a time;
+ * readCheckedFile checks the whole file's size and SHA-256 as it goes.
+ */
 export async function readPackFile(file: FileEntry): Promise<Uint8Array> {
-  const parts = await getMany<Uint8Array>(file.shards.map((s) => s.sha256), shards());
-  const missing = parts.findIndex((part) => !part);
-  if (missing >= 0) {
-    throw new ZoetropeError('ModelNotInstalledError', `A piece of ${file.path} is missing from this browser's storage.`, {
-      file: file.path,
-      shard: file.shards[missing]?.sha256 ?? null,
-    });
-  }
-  return assemblePackFile(file, parts as Uint8Array[], 'storage');
+  return readCheckedFile(
+    file,
+    (shard) => getShard(shard.sha256),
+    (shard) =>
+      new ZoetropeError('ModelNotInstalledError', `A piece of ${file.path} is missing from this browser's storage.`, {
+        file: file.path,
+        shard: shard.sha256,
+      }),
+    'storage',
+  );
 }

@@ -65,7 +65,11 @@ export class EngineClient {
 
   load(request: LoadRequest, options: CallOptions = {}): Promise<LoadedModel> {
     const progress = monotonic(options.onProgress);
-    return this.guarded((api) => api.load(request, Comlink.proxy(progress)));
+    return this.guarded((api) => api.load(request, Comlink.proxy(progress))).catch((error: ZoetropeError) => {
+      // A WASM heap never shrinks once grown, and ORT may have aborted inside it: the next load starts a fresh worker.
+      if (error.name === 'OutOfMemoryError') this.terminate();
+      throw error;
+    });
   }
 
   /** A video; with `output: 'frames'` the model-resolution frames alone (no MP4 is made). */

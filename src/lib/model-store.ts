@@ -14,6 +14,7 @@ import { clearPieces } from './partial-db';
 import { sha256Hex } from '../common/sha256';
 import { downloadShard } from './shard-download';
 import { checkRoom, ensureRoomFor, estimateStorage, quotaError, requestPersistence } from './storage-quota';
+import { formatBytes } from './format';
 
 export interface InstallOptions {
   signal?: AbortSignal;
@@ -208,6 +209,12 @@ async function quotaErrorAfterWrite(stillNeeded: number): Promise<ZoetropeError>
     return toZoetropeError(error);
   }
   const free = estimate?.quota !== undefined ? Math.max(0, estimate.quota - (estimate.usage ?? 0)) : null;
-  const error = quotaError(Math.ceil(stillNeeded * 1.1), free);
-  return new ZoetropeError('StorageQuotaError', `${error.message} The browser refused to store more of it.`, { ...error.details, refused: true });
+  const needed = Math.ceil(stillNeeded * 1.1);
+  // Here the estimate claims room (else checkRoom threw above): saying "needs 1.8 GB, allows only 10 GB" would
+  // contradict itself, so say what happened, with both sizes.
+  const message =
+    free === null
+      ? quotaError(needed, free).message
+      : `The model needs ${formatBytes(needed)} more storage, and the browser refused to store it, although it reports ${formatBytes(free)} free for this site.`;
+  return new ZoetropeError('StorageQuotaError', message, { needed, free, refused: true });
 }
