@@ -54,7 +54,7 @@ def step_corrections(steps: int, shift: float = 1.0, sampler: str = "euler") -> 
     It is first order where it cannot be second order: at step 0 (no x0 before), at step 1 (the step before
     starts at t = 1, lambda = -inf, so r is infinite) and at the last step (t = 0, lambda = +inf; the usual
     "lower order final", which lands on x0 itself). Computed in float64 from float64 timesteps, as the
-    browser computes them (workers/scheduler.ts), not from the float32 ones the denoiser is fed.
+    browser computes them (workers/pipelines/dit-rectified-flow/scheduler.ts), not from the float32 ones the denoiser is fed.
     """
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler: expected one of {SAMPLERS}, got {sampler!r}")
@@ -74,7 +74,7 @@ def step_corrections(steps: int, shift: float = 1.0, sampler: str = "euler") -> 
 
 def guided_steps(steps: int, shift: float = 1.0, interval=(0.0, 1.0)) -> np.ndarray:
     """Which steps take classifier-free guidance: those whose t lies in (lo, hi] (float64 timesteps, as
-    workers/scheduler.ts compares them). The others run the conditional branch alone, at batch 1: half a
+    workers/pipelines/dit-rectified-flow/scheduler.ts compares them). The others run the conditional branch alone, at batch 1: half a
     denoiser call. Guidance limited to an interval (Kynkaenniemi et al. 2024): measured on this model,
     guiding the first, highest-noise steps only hurt shape (models/README.md, "Guidance on an interval")."""
     lo, hi = interval
@@ -164,7 +164,7 @@ def sample(text_encoder, denoiser, ids_cond, ids_uncond, noise, steps: int, guid
 
 
 def guided_step(x, v, guidance: float, t: float, t_next: float, c: float, x0_prev):
-    """One sampler step (workers/scheduler.ts guidedStep): v is the [cond; uncond] velocity of [x; x].
+    """One sampler step (workers/pipelines/dit-rectified-flow/scheduler.ts guidedStep): v is the [cond; uncond] velocity of [x; x].
     Returns (x_next, x0) where x0 = x - t v_guided is the clean estimate, the next step's x0_prev.
     guidance None: an unguided step, v's first B rows (the conditional velocity) alone."""
     b = x.shape[0]
