@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from .blocks import Downsample2D, ResnetBlock2D, Transformer2D, Upsample2D, timestep_embedding
 from .configs import FamilyConfig
-from .motion import is_motion_key, motion_modules
+from .motion import is_motion_key, motion_modules, original_motion_to_diffusers
 
 
 class _Block(nn.Module):
@@ -126,7 +126,11 @@ class UNetMotion(nn.Module):
         self._load_part(state_dict, self.base_keys(), "UNet2DConditionModel")
 
     def load_motion(self, state_dict: Dict[str, torch.Tensor]) -> None:
-        """A MotionAdapter state dict (diffusers names, without the UNet's own): strict."""
+        """A MotionAdapter state dict (diffusers names, without the UNet's own): strict. A file in
+        the original AnimateDiff layout (`temporal_transformer`, `attention_blocks`) is renamed
+        first (motion.original_motion_to_diffusers), then held to the same strict check."""
+        if any(".temporal_transformer." in k for k in state_dict):
+            state_dict = original_motion_to_diffusers(state_dict)
         self._load_part(state_dict, self.motion_keys(), "MotionAdapter")
 
     # ---- forward ---------------------------------------------------------------------------

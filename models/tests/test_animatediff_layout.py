@@ -329,7 +329,11 @@ class TinyFixture(unittest.TestCase):
             orig[k2] = t
         back = original_motion_to_diffusers(orig)
         self.assertEqual(set(back), set(self.sd["motion"]))
-        UNetMotion(TINY).load_motion(back)
+        a, b = UNetMotion(TINY), UNetMotion(TINY)
+        a.load_motion(self.sd["motion"])
+        b.load_motion(orig)  # renamed by load_motion itself
+        for k in a.motion_keys():
+            self.assertTrue(torch.equal(a.state_dict()[k], b.state_dict()[k]), k)
 
     def test_forward_shapes_and_sensitivity(self):
         u = UNetMotion(TINY).eval()
