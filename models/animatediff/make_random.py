@@ -9,7 +9,7 @@ family, for tests (no real weights can be downloaded here):
   DIR/animatediff_lightning_4step_diffusers.safetensors  a MotionAdapter
 
     /usr/bin/python3 models/animatediff/make_random.py --config tiny|sd15 --out DIR \
-        [--dtype fp32|fp16] [--seed N] [--vocab-size N]
+        [--dtype fp32|fp16] [--seed N] [--vocab-size N] [--old-vae-names]
 
 Every tensor is drawn from its own generator, seeded by (seed, diffusers key name), so a value
 does not depend on file order and the single file is written by drawing the same tensors again
@@ -74,9 +74,19 @@ def _dtype_name(dtype: torch.dtype) -> str:
     return {torch.float32: "F32", torch.float16: "F16"}[dtype]
 
 
-def write_part(path: str, part: str, shapes, seed: int, dtype: torch.dtype, cfg) -> None:
-    specs = [(k, "I64" if k == POSITION_IDS else _dtype_name(dtype), s) for k, s in sorted(shapes.items())]
-    write_streaming(path, specs, lambda k: random_tensor(part, k, shapes[k], seed, dtype, cfg),
+def old_vae_name(key: str) -> str:
+    """The name older diffusers folders (e.g. runwayml's SD 1.5) give a VAE attention weight."""
+    for new, old in (("to_q.", "query."), ("to_k.", "key."), ("to_v.", "value."), ("to_out.0.", "proj_attn.")):
+        key = key.replace("mid_block.attentions.0." + new, "mid_block.attentions.0." + old)
+    return key
+
+
+def write_part(path: str, part: str, shapes, seed: int, dtype: torch.dtype, cfg, rename=None) -> None:
+    """`rename` gives each tensor its name in the file; values are drawn under the current name."""
+    rename = rename or (lambda k: k)
+    by_name = {rename(k): k for k in shapes}
+    specs = [(n, "I64" if k == POSITION_IDS else _dtype_name(dtype), shapes[k]) for n, k in sorted(by_name.items())]
+    write_streaming(path, specs, lambda n: random_tensor(part, by_name[n], shapes[by_name[n]], seed, dtype, cfg),
                     {"format": "pt", "zoetrope": LABEL})
 
 
@@ -172,7 +182,7 @@ def configs_json(cfg: FamilyConfig) -> dict:
             "vae/config.json": vae, "scheduler/scheduler_config.json": sched}
 
 
-def make(cfg: FamilyConfig, out: str, dtype: torch.dtype, seed: int) -> None:
+def make(cfg: FamilyConfig, out: str, dtype: torch.dtype, seed: int, old_vae_names: bool = False) -> None:
     dif = os.path.join(out, "sd15-diffusers")
     for sub in ("unet", "text_encoder", "vae", "scheduler"):
         os.makedirs(os.path.join(dif, sub), exist_ok=True)
@@ -186,7 +196,8 @@ def make(cfg: FamilyConfig, out: str, dtype: torch.dtype, seed: int) -> None:
              "text_encoder": "text_encoder/model.safetensors"}
     for part, shapes in parts.items():
         t0 = time.time()
-        write_part(os.path.join(dif, files[part]), part, shapes, seed, dtype, cfg)
+        write_part(os.path.join(dif, files[part]), part, shapes, seed, dtype, cfg,
+                   old_vae_name if part == "vae" and old_vae_names else None)
         print(f"{files[part]}: {len(shapes)} tensors, {layout.param_count(shapes):,} values, "
               f"{time.time() - t0:.1f} s", flush=True)
     t0 = time.time()
@@ -207,6 +218,8 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--vocab-size", type=int, default=None,
                     help="the text model's vocabulary (the tokenizer's size); default the config's")
+    ap.add_argument("--old-vae-names", action="store_true",
+                    help="the VAE attention as older diffusers folders name it (query/key/value/proj_attn)")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     overrides = {}
@@ -214,7 +227,7 @@ def main(argv=None) -> None:
         overrides = {"vocab_size": a.vocab_size, "bos_token_id": a.vocab_size - 2,
                      "eos_token_id": a.vocab_size - 1}
     cfg = get_config(a.config, **overrides)
-    make(cfg, a.out, torch.float16 if a.dtype == "fp16" else torch.float32, a.seed)
+    make(cfg, a.out, torch.float16 if a.dtype == "fp16" else torch.float32, a.seed, a.old_vae_names)
 
 
 if __name__ == "__main__":
