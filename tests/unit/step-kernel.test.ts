@@ -1,4 +1,4 @@
-// The WebAssembly step kernel (workers/step-kernel.wat) gives scheduler.ts
+// The WebAssembly step kernel (workers/pipelines/dit-rectified-flow/step-kernel.wat) gives scheduler.ts
 // guidedStep's bits: guided and unguided, Euler (c = 0) and multistep, sizes
 // that are not a multiple of 4 (the scalar tail), signed zeros and extreme
 // values; and the built module is the one the .wat describes.
