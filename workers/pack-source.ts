@@ -1,11 +1,11 @@
 // Owns where the engine worker reads a pack's files from (PackSource in
 // src/shared/engine-api.ts): the install record and shards in IndexedDB, or a
 // .zoepack the page holds in memory when the browser will not let it store
-// data. Either way each file goes through the same check (src/common/pack-file.ts:
-// the whole file's size and SHA-256 against the manifest, IntegrityError when
-// it differs), so a pack held in memory is trusted exactly as much as an
-// installed one. Files are read one shard at a time and hashed as they come
-// (readCheckedFile), and only when the engine asks for each: a multi-GB pack
+// data. Either way each file goes through the same check (src/common/pack-file.ts
+// readCheckedFile: each shard's size and SHA-256 against the manifest, and the
+// file's size, IntegrityError when one differs), so a pack held in memory is trusted exactly as much as an
+// installed one. Files are read one shard at a time and each shard checked as
+// it comes (readCheckedFile), and only when the engine asks for each: a multi-GB pack
 // is never assembled whole (see workers/graph-bytes.ts).
 
 import type { LoadRequest } from '../src/shared/engine-api';

@@ -108,7 +108,7 @@ export async function removeInstalled(key: string): Promise<void> {
 
 /**
  * Reassembles one file from its stored shards, one shard in memory at a time;
- * readCheckedFile checks the whole file's size and SHA-256 as it goes.
+ * readCheckedFile checks each shard's size and SHA-256 as it goes.
  */
 export async function readPackFile(file: FileEntry): Promise<Uint8Array> {
   return readCheckedFile(
