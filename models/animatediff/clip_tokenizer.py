@@ -323,3 +323,24 @@ if __name__ == "__main__":
     with open(os.path.join(folder, "golden-ids.json"), "w", encoding="utf-8") as f:
         json.dump(golden_ids(ClipBpe.from_files(os.path.join(folder, "vocab.json"), os.path.join(folder, "merges.txt"))),
                   f, ensure_ascii=False, indent=1)
+
+
+def make_synthetic_vocab(size: int = 49408) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """A CLIP-layout vocabulary of exactly `size` tokens (49408 = CLIP ViT-L/14's) for a full-size
+    random-weights TEST FIXTURE: the 512 byte symbols, then merges of two byte symbols (the second
+    with and without </w>) in a fixed order, then BOS and EOS. Not a real vocabulary: it only has
+    CLIP's layout and ids, so that a full-size text encoder's embedding table is covered."""
+    symbols = list(bytes_to_unicode().values())
+    vocab_list = symbols + [s + "</w>" for s in symbols]
+    merges: list[tuple[str, str]] = []
+    need = size - len(vocab_list) - 2
+    for a in symbols:
+        for b in symbols:
+            for tail in (b + "</w>", b):
+                if len(merges) < need:
+                    merges.append((a, tail))
+                    vocab_list.append(a + tail)
+    if len(merges) < need:
+        raise ValueError(f"make_synthetic_vocab: at most {len(vocab_list) + 2} tokens")
+    vocab_list += [BOS, EOS]
+    return {t: i for i, t in enumerate(vocab_list)}, merges

@@ -93,9 +93,11 @@ def _plan(model: onnx.ModelProto):
     return floats, inits, produced
 
 
-def to_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
-    m = onnx.ModelProto()
-    m.CopyFrom(model)
+def to_fp16(model: onnx.ModelProto, inplace: bool = False) -> onnx.ModelProto:
+    """inplace: convert `model` itself (a 5 GB UNet is not copied first)."""
+    m = model if inplace else onnx.ModelProto()
+    if not inplace:
+        m.CopyFrom(model)
     g = m.graph
     floats, inits, produced = _plan(m)
     for name, t in inits.items():

@@ -12,8 +12,8 @@
 
 Writes DIR/model.json (the animatediff kind's manifest fields, CONTRACT.md), tokenizer.json,
 text_encoder.onnx, unet.onnx, vae_decoder.onnx (fp32; the UNet's weights as external data files
-when over ~1.5 GB or with --external-data), their fp16 WebGPU variants (*.fp16.onnx, "requires":
-["shader-f16"]) and golden/ (PyTorch's numbers for the engine's tests). The checkpoints load
+when over ~1.5 GB or with --external-data), fp16 WebGPU variants of the text encoder and the UNet
+(*.fp16.onnx, "requires": ["shader-f16"]) and golden/ (PyTorch's numbers for the engine's tests). The checkpoints load
 with strict key and shape checks into the plain-PyTorch modules of models/animatediff, so a file
 of another layout fails here, naming the keys, rather than exporting something else.
 
@@ -147,8 +147,7 @@ def fp16_variant(out: str, entry, max_file_bytes: int):
     file = entry if isinstance(entry, str) else entry["file"]
     half_file = file.replace(".onnx", ".fp16.onnx")
     model = onnx.load(os.path.join(out, file), load_external_data=True)
-    half = to_fp16(model)
-    del model
+    half = to_fp16(model, inplace=True)
     if isinstance(entry, str):
         onnx.save_model(half, os.path.join(out, half_file))
         return {"file": half_file, "externalData": [], "requires": ["shader-f16"]}
@@ -178,6 +177,9 @@ def main(argv=None) -> int:
     p.add_argument("--external-data", action="store_true", help="every graph's weights as external data files")
     p.add_argument("--max-file-mb", type=float, default=256.0, help="the most one external data file holds (MiB)")
     p.add_argument("--no-fp16", action="store_true", help="no fp16 WebGPU variants")
+    p.add_argument("--fp16-roles", default="textEncoder,denoiser",
+                   help="the graphs that get an fp16 WebGPU variant (the kind's variantRoles; the VAE decoder's "
+                        "GroupNorms at full resolution are where fp16 is most fragile, so it stays fp32 by default)")
     p.add_argument("--no-golden", action="store_true")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", required=True)
@@ -208,17 +210,24 @@ def main(argv=None) -> int:
         graphs[role] = export_graph(module, ex[role], role, a.out, GRAPH_FILES[role],
                                     external=True if a.external_data else None, max_file_bytes=max_file)
         log(f"{role}: {graph_files(graphs[role])} in {time.time() - t:.1f} s")
+
+    scheduler = EulerTrailing(steps, a.beta_schedule)
+    sched_manifest = scheduler.manifest([steps])
+    if not a.no_golden:
+        t = time.time()
+        write_golden(os.path.join(a.out, "golden"), clip, unet, vae, bpe, scheduler, sched_manifest,
+                     a.frames, a.height, a.width, cfg.vae.scaling_factor, cfg.text.max_position_embeddings)
+        log(f"golden/ in {time.time() - t:.1f} s")
+    del unet, clip, vae, module  # the fp16 pass holds a whole fp32 graph; the torch copies are no longer needed
     variants = {}
     if not a.no_fp16:
         variants["webgpu"] = {}
-        for role, entry in graphs.items():
-            variants["webgpu"][role] = fp16_variant(a.out, entry, max_file)
+        for role in a.fp16_roles.split(","):
+            variants["webgpu"][role] = fp16_variant(a.out, graphs[role], max_file)
         log(f"fp16 variants: {[v['file'] for v in variants['webgpu'].values()]}")
 
     with open(os.path.join(a.out, "tokenizer.json"), "w", encoding="utf-8") as f:
         json.dump(tok_json, f, ensure_ascii=False)
-    scheduler = EulerTrailing(steps, a.beta_schedule)
-    sched_manifest = scheduler.manifest([steps])
     eos = bpe.vocab[EOS]
     with open(a.licence_file, encoding="utf-8") as f:
         licence_text = f.read()
@@ -246,11 +255,6 @@ def main(argv=None) -> int:
     with open(os.path.join(a.out, "model.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1, ensure_ascii=False)
         f.write("\n")
-    if not a.no_golden:
-        t = time.time()
-        write_golden(os.path.join(a.out, "golden"), clip, unet, vae, bpe, scheduler, sched_manifest,
-                     a.frames, a.height, a.width, cfg.vae.scaling_factor, cfg.text.max_position_embeddings)
-        log(f"golden/ in {time.time() - t:.1f} s")
     log(f"wrote {a.out} in {time.time() - t0:.1f} s; now: npm run pack-model -- {a.out} --out <packdir>")
     return 0
 

@@ -257,7 +257,8 @@ class FixtureFolderTest(unittest.TestCase):
             return ({i.name: (i.type.tensor_type.elem_type, dims(i)) for i in g.input},
                     {o.name: (o.type.tensor_type.elem_type, dims(o)) for o in g.output})
         F, I = TensorProto.FLOAT, TensorProto.INT64
-        for graphs in (self.manifest["graphs"], self.manifest["variants"]["webgpu"]):
+        self.assertEqual(sorted(self.manifest["variants"]["webgpu"]), ["denoiser", "textEncoder"])
+        for graphs in (self.manifest["graphs"], dict(self.manifest["graphs"], **self.manifest["variants"]["webgpu"])):
             self.assertEqual(io(graphs["textEncoder"]), ({"input_ids": (I, [1, 77])}, {"encoder_hidden_states": (F, [1, 77, 32])}))
             self.assertEqual(io(graphs["denoiser"]), ({"sample": (F, [1, 4, 8, 8, 8]), "timestep": (I, [1]),
                                                        "encoder_hidden_states": (F, [1, 77, 32])},
