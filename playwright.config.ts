@@ -3,11 +3,16 @@
 // and needs a secure origin (http://127.0.0.1) plus --enable-unsafe-webgpu.
 // One worker: the machine has 2 cores and each page runs ORT threads.
 import { defineConfig } from '@playwright/test';
+import { existsSync } from 'node:fs';
 
 const executablePath = process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium';
 const PORT = Number(process.env['ZOETROPE_E2E_PORT'] ?? 4174);
 // Its own build folder too, so that two runs on one machine (two checkouts, or two engineers) do not overwrite each other's build.
 const OUT_DIR = process.env['ZOETROPE_E2E_OUTDIR'] ?? 'dist';
+// The animatediff kind's pack (tests/e2e/animatediff.spec.ts): the TEST FIXTURE, or another pack of that kind
+// (a full-size random-weight one outside git) named by ZOETROPE_ANIMATEDIFF_PACK.
+const ANIMATEDIFF_PACK = process.env['ZOETROPE_ANIMATEDIFF_PACK'] ?? 'tests/fixtures/animatediff-tiny-pack';
+const EXTRA_PACKS = ['tests/fixtures/fixture-pack', ANIMATEDIFF_PACK].filter((dir) => existsSync(`${dir}/manifest.json`)).join(',');
 const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export default defineConfig({
@@ -43,7 +48,7 @@ export default defineConfig({
     command: `npx vite build --logLevel warn --outDir ${OUT_DIR} && npx vite preview --outDir ${OUT_DIR} --port ${PORT} --strictPort`,
     url: `http://127.0.0.1:${PORT}/`,
     // The tests' pack servers listen on 127.0.0.1 / localhost ports; the build and preview allow them in connect-src.
-    env: { ZOETROPE_EXTRA_PACKS: 'tests/fixtures/fixture-pack', ZOETROPE_CSP_CONNECT: 'http://localhost:* http://127.0.0.1:*' },
+    env: { ZOETROPE_EXTRA_PACKS: EXTRA_PACKS, ZOETROPE_CSP_CONNECT: 'http://localhost:* http://127.0.0.1:*' },
     reuseExistingServer: !process.env['CI'],
     timeout: 120_000,
   },
