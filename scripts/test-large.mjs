@@ -22,6 +22,20 @@ const option = (name, fallback) => {
   const at = args.indexOf(name);
   return at >= 0 && args[at + 1] ? String(args[at + 1]) : fallback;
 };
+
+// --animatediff <pack dir>: only tests/e2e/large-animatediff.spec.ts, on a pack already made
+// (the full-size random-weight AnimateDiff pack; README, "Full-size random-weight AnimateDiff pack").
+const animatediff = option('--animatediff', '');
+if (animatediff) {
+  const port = process.env['ZOETROPE_E2E_PORT'] ?? '4184';
+  const run = spawnSync('npx', ['playwright', 'test', 'tests/e2e/large-animatediff.spec.ts', '--project', 'chromium-webgpu', '--trace', 'off', '--output', `test-results-large-ad-${port}`], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ZOETROPE_ANIMATEDIFF_LARGE_PACK: resolve(animatediff), ZOETROPE_E2E_PORT: port, ZOETROPE_E2E_OUTDIR: process.env['ZOETROPE_E2E_OUTDIR'] ?? `dist-large-${port}` },
+  });
+  process.exit(run.status ?? 1);
+}
+
 const dir = resolve(option('--dir', '/tmp/zoetrope-large'));
 const layers = option('--layers', '40');
 const model = join(dir, 'model');
