@@ -13,6 +13,7 @@
 # splits them. Random weights: it generates noise, and says so in its name.
 #
 #   /usr/bin/python3 scripts/make-large-pack.py /tmp/zoetrope-large/model [--layers 40] [--file-mib 256]
+#   /usr/bin/python3 scripts/make-large-pack.py --oom <folder>   (the out-of-memory TEST FIXTURE, see make_oom)
 
 import argparse
 import json
@@ -138,5 +139,61 @@ def main():
     print(f'make-large-pack: {args.layers} layers of {width}x{width}, {weight_bytes} bytes of weights in {len(data_files)} files -> {args.out}')
 
 
+def make_oom(out):
+    """
+    The out-of-memory TEST FIXTURE (tiny on disk): its WASM variant of the denoiser adds to the sample
+    the maximum of a Sum of five Expand nodes of 0.88 GiB each. ORT's constant folding (which folds a node
+    whose output is at most 1 GiB) turns them into 4.7 GB of initializers while the session is made,
+    more than a 4 GB wasm32 heap holds: std::bad_alloc, a real exhaustion of the memory a WASM session
+    has. Its default denoiser (which WebGPU runs) is the plain velocity = tanh(sample), so the same page
+    can show that the engine still works afterwards.
+    """
+    os.makedirs(out, exist_ok=True)
+    sample = helper.make_tensor_value_info('sample', TensorProto.FLOAT, [2, *SHAPE])
+    inputs = [sample, helper.make_tensor_value_info('timestep', TensorProto.FLOAT, [2]), helper.make_tensor_value_info('input_ids', TensorProto.INT64, [2, MAX_LENGTH])]
+    velocity = [helper.make_tensor_value_info('velocity', TensorProto.FLOAT, [2, *SHAPE])]
+
+    def save(name, nodes, initializers):
+        graph = helper.make_graph(nodes, name.replace('.', '_'), inputs, velocity, initializer=initializers)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)], producer_name='zoetrope-make-large-pack')
+        model.ir_version = 8
+        onnx.checker.check_model(model)
+        onnx.save_model(model, os.path.join(out, name))
+
+    save('denoiser.onnx', [helper.make_node('Tanh', ['sample'], ['velocity'])], [])
+    n = 5
+    nodes = [helper.make_node('Expand', [f'c{i}', 'big_shape'], [f'big{i}']) for i in range(n)]
+    nodes += [
+        helper.make_node('Sum', [f'big{i}' for i in range(n)], ['big']),
+        helper.make_node('ReduceMax', ['big'], ['peak'], keepdims=0),
+        helper.make_node('Add', ['sample', 'peak'], ['velocity']),
+    ]
+    initializers = [helper.make_tensor(f'c{i}', TensorProto.FLOAT, [1], [float(i)]) for i in range(n)]
+    initializers.append(helper.make_tensor('big_shape', TensorProto.INT64, [3], [225, 1024, 1024]))
+    save('denoiser.oom.onnx', nodes, initializers)
+    shutil.copy(os.path.join(ROOT, 'tests/fixtures/fixture-model/tokenizer.json'), os.path.join(out, 'tokenizer.json'))
+    descriptor = {
+        'id': 'zoetrope-oom-fixture',
+        'name': 'Out-of-memory TEST FIXTURE (tiny on disk, too big for WASM once loaded)',
+        'version': '0.1.0',
+        'license': 'MIT',
+        'fixture': True,
+        'description': 'TEST FIXTURE: its WASM graph folds 4.7 GB of constants while the session is made, more than WASM can hold.',
+        'pipeline': 'dit-rectified-flow',
+        'video': {'frames': SHAPE[1], 'height': SHAPE[2], 'width': SHAPE[3], 'fps': 8},
+        'sample': {'shape': SHAPE},
+        'scheduler': {'kind': 'rectified-flow-euler', 'defaultSteps': 1, 'defaultGuidance': 0, 'shift': 1.0},
+        'tokenizer': {'file': 'tokenizer.json', 'maxLength': MAX_LENGTH, 'padId': 0, 'unkId': 1},
+        'graphs': {'textEncoder': None, 'denoiser': 'denoiser.onnx', 'decoder': None},
+        'variants': {'wasm': {'denoiser': {'file': 'denoiser.oom.onnx'}}},
+    }
+    with open(os.path.join(out, 'model.json'), 'w') as f:
+        json.dump(descriptor, f, indent=1)
+    print(f'make-large-pack: out-of-memory fixture -> {out}')
+
+
 if __name__ == '__main__':
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == '--oom':
+        make_oom(sys.argv[2])
+    else:
+        main()

@@ -17,7 +17,7 @@ import { runnerImport } from 'vite';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_SHARD_SIZE = 32 * 1024 * 1024;
-const DESCRIPTOR_KEYS = ['id', 'name', 'version', 'license', 'fixture', 'description', 'pipeline', 'video', 'sample', 'scheduler', 'tokenizer', 'graphs', 'variants', 'vocabulary', 'latent', 'licenseText', 'sources'];
+const DESCRIPTOR_KEYS = ['id', 'name', 'version', 'license', 'fixture', 'description', 'pipeline', 'video', 'sample', 'scheduler', 'tokenizer', 'graphs', 'variants', 'vocabulary', 'latent', 'licenseText', 'sources', 'gpuLimits', 'requiresGpu'];
 
 /** @param {string} message @returns {never} */
 function die(message) {

@@ -64,7 +64,7 @@ if (!existsSync(join(pack, 'manifest.json'))) {
 const port = process.env['ZOETROPE_E2E_PORT'] ?? '4183';
 // Its own output folder (another engineer's run empties test-results/), and no trace: a trace would record
 // every shard response, gigabytes of them.
-const result = spawnSync('npx', ['playwright', 'test', 'tests/e2e/large-pack.spec.ts', '--project', 'chromium-webgpu', '--trace', 'off', '--output', `test-results-large-${port}`], {
+const result = spawnSync('npx', ['playwright', 'test', 'tests/e2e/large-oom.spec.ts', 'tests/e2e/large-pack.spec.ts', '--project', 'chromium-webgpu', '--trace', 'off', '--output', `test-results-large-${port}`], {
   cwd: ROOT,
   stdio: 'inherit',
   env: { ...process.env, ZOETROPE_LARGE_PACK: pack, ZOETROPE_E2E_PORT: port, ZOETROPE_E2E_OUTDIR: process.env['ZOETROPE_E2E_OUTDIR'] ?? `dist-large-${port}` },

@@ -230,12 +230,13 @@ function sessionError(error: unknown, graph: GraphBytes, backend: Backend, label
   const where = backend === 'webgpu' ? 'WebGPU' : 'WASM';
   if (OUT_OF_MEMORY.test(text) || error instanceof RangeError) {
     const weightBytes = graph.model.byteLength + graph.externalData.reduce((n, f) => n + f.data.byteLength, 0);
-    const gb = (weightBytes / 1e9).toFixed(1);
+    // Stored weights are only part of it (constants folded while the session is made count too): named when they are sizeable.
+    const what = weightBytes >= 1e8 ? `The ${label} (${(weightBytes / 1e9).toFixed(1)} GB of weights)` : `The ${label}`;
     return new ZoetropeError(
       'OutOfMemoryError',
       backend === 'wasm'
-        ? `The ${label} (${gb} GB of weights) does not fit in memory on WASM, whose memory is limited to 4 GB for everything the model needs while it loads. (${text})`
-        : `The ${label} (${gb} GB of weights) does not fit in the memory available to WebGPU here. (${text})`,
+        ? `${what} does not fit in memory on WASM, whose memory is limited to 4 GB for everything the model needs while it loads. (${text})`
+        : `${what} does not fit in the memory available to WebGPU here. (${text})`,
       { backend, graph: label, weightBytes },
     );
   }

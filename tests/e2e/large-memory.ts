@@ -10,9 +10,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface ProcessPeak {
   type: string;
   pid: number;
+  /** VmRSS at the first sample, bytes. */
+  startRss: number;
   /** Highest VmRSS seen while sampling, bytes. */
   peakRss: number;
-  /** VmHWM at the end: the process's peak RSS over its life, bytes. */
+  /** VmHWM at the end: the process's peak RSS since it started, or since Chromium last reset it (it does: HWM was seen below a sampled RSS), bytes. */
   hwm: number;
 }
 
@@ -70,7 +72,7 @@ export function sampleMemory(profileDir: string, everyMs = 200): { stop(): Promi
       for (const p of processes) {
         const s = status(p.id);
         if (!s) continue;
-        const peak = peaks.get(p.id) ?? { type: p.type, pid: p.id, peakRss: 0, hwm: 0 };
+        const peak = peaks.get(p.id) ?? { type: p.type, pid: p.id, startRss: s.rss, peakRss: 0, hwm: 0 };
         peak.peakRss = Math.max(peak.peakRss, s.rss);
         peak.hwm = s.hwm;
         peaks.set(p.id, peak);
@@ -92,6 +94,6 @@ export const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
 export function describePeaks(peaks: ProcessPeak[]): string {
   return peaks
     .filter((p) => p.peakRss > 50e6)
-    .map((p) => `${p.type} ${p.pid}: peak RSS ${gb(p.peakRss)} (HWM ${gb(p.hwm)})`)
+    .map((p) => `${p.type} ${p.pid}: RSS ${gb(p.startRss)} at the start, peak ${gb(p.peakRss)} (HWM ${gb(p.hwm)})`)
     .join('; ');
 }
