@@ -60,6 +60,8 @@ describe('the TEST FIXTURE animatediff pack, whole job in Node', () => {
   let golden: AnimateGolden;
   let manifest: ManifestOf<'animatediff'>;
   let runtime: AnimateDiffRuntime;
+  let sessions: Record<string, ModelSession>;
+  let tokenizerJson: unknown;
   const options = () => ({ prompt: golden.prompt, seed: golden.seed, steps: golden.timesteps.length, guidance: 0, previewEvery: 2, outputShortSide: 256, videoCodec: 'auto' as const });
 
   beforeAll(async () => {
@@ -68,13 +70,13 @@ describe('the TEST FIXTURE animatediff pack, whole job in Node', () => {
     const m = validateManifest(readJson(join(PACK, 'manifest.json')));
     if (m.pipeline !== 'animatediff') throw new Error(`the fixture pack is ${m.pipeline}`);
     manifest = m;
-    const sessions: Record<string, ModelSession> = {};
+    sessions = {};
     for (const spec of animateDiffKind.roles(manifest, DEFAULT_TUNING)) {
       const ref = manifest.graphs[spec.role as 'textEncoder' | 'denoiser' | 'decoder'];
       const external = typeof ref === 'string' ? [] : ref.externalData.map((p) => ({ path: p, data: readPackFile(PACK, p) }));
       sessions[spec.role] = await nodeSession(readPackFile(PACK, graphFilePath(ref)), external);
     }
-    const tokenizerJson: unknown = JSON.parse(new TextDecoder().decode(readPackFile(PACK, manifest.tokenizer.file)));
+    tokenizerJson = JSON.parse(new TextDecoder().decode(readPackFile(PACK, manifest.tokenizer.file)));
     runtime = animateDiffKind.create({ manifest, tokenizerJson, sessions, tuning: DEFAULT_TUNING }) as AnimateDiffRuntime;
   }, 120_000);
 
@@ -129,6 +131,18 @@ describe('the TEST FIXTURE animatediff pack, whole job in Node', () => {
     expect(off).toBeLessThanOrEqual(1);
     expect(out.decodeMs).toBeGreaterThan(0);
   }, 120_000);
+
+  it('warms every graph up at load, but not a UNet over 64 MiB', async () => {
+    const counted = (counts: Record<string, number>) =>
+      Object.fromEntries(Object.entries(sessions).map(([role, s]) => [role, { ...s, inputNames: s.inputNames, outputNames: s.outputNames, run: (f: Record<string, FeedTensor>) => ((counts[role] = (counts[role] ?? 0) + 1), s.run(f)) }]));
+    const small: Record<string, number> = {};
+    await animateDiffKind.create({ manifest, tokenizerJson, sessions: counted(small), tuning: DEFAULT_TUNING }).warmUp();
+    expect(small).toEqual({ textEncoder: 1, denoiser: 1, decoder: 1 });
+    const big: Record<string, number> = {};
+    const bigUnet = { ...manifest, files: manifest.files.map((f) => (f.path.startsWith('unet.onnx') ? { ...f, size: 1_000_000_000 } : f)) };
+    await animateDiffKind.create({ manifest: bigUnet, tokenizerJson, sessions: counted(big), tuning: DEFAULT_TUNING }).warmUp();
+    expect(big).toEqual({ textEncoder: 1, decoder: 1 });
+  });
 
   it('refuses steps the motion model was not distilled for, and any guidance', async () => {
     const hooks = { checkpoint: async () => {}, onText: () => {}, onStep: () => {}, onDecode: () => {} };

@@ -8,7 +8,7 @@
 // and latent-pixels.ts.
 
 import { ZoetropeError, fieldError } from '../../../src/shared/errors';
-import type { ManifestOf } from '../../../src/shared/manifest';
+import type { GraphRef, ManifestOf } from '../../../src/shared/manifest';
 import type { GenerateOptions } from '../../../src/shared/options';
 import type { RgbaFrames } from '../../frames';
 import { gaussianNoise } from '../../noise';
@@ -23,6 +23,15 @@ type Manifest = ManifestOf<'animatediff'>;
 export interface DenoiseResult extends Omit<PipelineOutput, 'frames' | 'latents' | 'decodeMs'> {
   /** x after the last step (σ = 0): the clean latent [4, F, h, w], before ÷ scalingFactor. */
   latent: Float32Array;
+}
+
+/** A denoiser up to this size (graph and external data) is warmed up at load; a bigger one is not. */
+export const WARM_UP_MAX_BYTES = 64 * 1024 * 1024;
+
+/** The bytes of a graph's files as the manifest lists them (its weights, mostly). */
+function graphBytes(manifest: Manifest, ref: GraphRef): number {
+  const paths = new Set(typeof ref === 'string' ? [ref] : [ref.file, ...ref.externalData]);
+  return manifest.files.reduce((sum, f) => sum + (paths.has(f.path) ? f.size : 0), 0);
 }
 
 function need(session: ModelSession, inputs: string[], outputs: string[], label: string): void {
@@ -90,11 +99,17 @@ export class AnimateDiffRuntime implements PipelineRuntime {
     return { latent: { type: 'float32', data: latent, dims: [1, c, h, w] } };
   }
 
-  /** Every graph once on zeros (padding ids, t = 999, a zero latent frame): ORT's first-run setup, paid at load. */
+  /**
+   * Every graph once on zeros (padding ids, t = 999, a zero latent frame): ORT's first-run setup, paid
+   * at load. Not the UNet of a big pack: one warm-up run of SD 1.5's 1.7 GB UNet + motion modules costs a
+   * whole step (tens of seconds on WASM) to save its first run's setup, which is a small part of a step.
+   */
   async warmUp(): Promise<void> {
     const [c, , h, w] = this.shape;
     const text = await this.encodeText(new BigInt64Array(this.manifest.tokenizer.maxLength));
-    await this.unet.run(this.denoiserFeeds(text, new Float32Array(this.sampleSize), this.manifest.scheduler.trainTimesteps - 1));
+    if (graphBytes(this.manifest, this.manifest.graphs.denoiser) <= WARM_UP_MAX_BYTES) {
+      await this.unet.run(this.denoiserFeeds(text, new Float32Array(this.sampleSize), this.manifest.scheduler.trainTimesteps - 1));
+    }
     await this.decoder.run(this.decoderFeeds(new Float32Array(c * h * w)));
   }
 
