@@ -9,7 +9,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appUrl, logConsole, waitReady, type ResultFacts } from './helpers';
+import { appUrl, checkedResultFacts, logConsole, waitReady, type ResultFacts } from './helpers';
 
 // The pack playwright.config.ts serves for this kind (ZOETROPE_ANIMATEDIFF_PACK names another one).
 const PACK_DIR = process.env['ZOETROPE_ANIMATEDIFF_PACK'] ?? join(import.meta.dirname, '../fixtures/animatediff-tiny-pack');
@@ -87,20 +87,7 @@ async function generateClip(page: Page, seed: number, timeout = 240_000): Promis
   } finally {
     console.log(`clip (seed ${seed}) after ${((Date.now() - started) / 1000).toFixed(1)} s; progress seen: ${(await progressTexts(page)).slice(-6).join(' | ')}`);
   }
-  await expect(result).toHaveAttribute('data-checked', 'yes');
-  const attr = async (name: string) => (await result.getAttribute(name)) ?? '';
-  return {
-    codec: await attr('data-codec'),
-    width: Number(await attr('data-width')),
-    height: Number(await attr('data-height')),
-    frames: Number(await attr('data-frames')),
-    backend: await attr('data-backend'),
-    framesSha256: await attr('data-frames-sha256'),
-    decodedFrames: Number(await attr('data-decoded-frames')),
-    decodedWidth: Number(await attr('data-decoded-width')),
-    decodedHeight: Number(await attr('data-decoded-height')),
-    decodedSha256: await attr('data-decoded-sha256'),
-  };
+  return checkedResultFacts(page);
 }
 
 function expectValidClip(facts: ResultFacts): void {

@@ -64,7 +64,12 @@ export async function generate(page: Page, opts: { prompt: string; seed: number;
     (await error.count()) > 0 ? `error ${await error.first().getAttribute('data-error-name')}` : (await result.count()) > 0 ? `serial ${await result.getAttribute('data-serial')}` : 'none';
   await expect.poll(outcome, { timeout }).toBe(`serial ${previous + 1}`);
   await expect(page.getByTestId('job')).toBeHidden();
-  // The page decodes its own MP4 back (mediabunny + WebCodecs) before showing "checked".
+  return checkedResultFacts(page);
+}
+
+/** The shown result's facts, once the page has decoded its own MP4 back (mediabunny + WebCodecs) and marked it "checked". */
+export async function checkedResultFacts(page: Page): Promise<ResultFacts> {
+  const result = page.getByTestId('result');
   await expect(result).toHaveAttribute('data-checked', 'yes');
   const attr = async (name: string) => (await result.getAttribute(name)) ?? '';
   return {

@@ -3,8 +3,8 @@
 // typed, each rule refuses with a ManifestError naming its field, and the capabilities say what the
 // prompt form offers (free text, maxLength - 2 tokens, the distilled step counts, no guidance).
 import { describe, expect, it } from 'vitest';
-import { ZoetropeError } from '../../src/shared/errors';
 import { packCapabilities, validateManifest } from '../../src/shared/manifest';
+import { expectManifestFieldError } from './field-error';
 
 const sha = (c: string) => c.repeat(64);
 const file = (path: string, c: string, size = 100) => ({ path, size, sha256: sha(c), shards: [{ sha256: sha(c), size }] });
@@ -60,19 +60,7 @@ function manifest(): Record<string, any> {
 }
 
 function expectFieldError(mutate: (m: Record<string, any>) => void, field: string): void {
-  const m = manifest();
-  mutate(m);
-  let caught: unknown;
-  try {
-    validateManifest(m);
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ZoetropeError);
-  const error = caught as ZoetropeError;
-  expect(error.name).toBe('ManifestError');
-  expect(error.details['field']).toBe(field);
-  expect(error.message.startsWith(`${field}: expected `)).toBe(true);
+  expectManifestFieldError(manifest(), mutate, field);
 }
 
 describe('animatediff manifests', () => {

@@ -1,28 +1,16 @@
 // Manifest validation: one test per rule, each checking that the error
 // names the field (see src/shared/manifest.ts and models/README.md).
 import { describe, expect, it } from 'vitest';
-import { ZoetropeError } from '../../src/shared/errors';
 import { validateManifest, type ManifestOf, type PackManifest } from '../../src/shared/manifest';
 import { FIXTURE_PACK, readJson } from './golden';
 import { join } from 'node:path';
+import { expectManifestFieldError } from './field-error';
 
 const fixture = readJson<PackManifest>(join(FIXTURE_PACK, 'manifest.json'));
 const clone = (): Record<string, any> => structuredClone(fixture) as unknown as Record<string, any>;
 
 function expectFieldError(mutate: (m: Record<string, any>) => void, field: string): void {
-  const m = clone();
-  mutate(m);
-  let caught: unknown;
-  try {
-    validateManifest(m);
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ZoetropeError);
-  const error = caught as ZoetropeError;
-  expect(error.name).toBe('ManifestError');
-  expect(error.details['field']).toBe(field);
-  expect(error.message.startsWith(`${field}: expected `)).toBe(true);
+  expectManifestFieldError(clone(), mutate, field);
 }
 
 const SHA = 'a'.repeat(64);
