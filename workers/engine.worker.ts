@@ -265,6 +265,7 @@ const engine: EngineApi = {
         stepMs: out.stepMs,
         stepOrtMs: out.stepOrtMs,
         latents: out.latents,
+        decodeMs: out.decodeMs ?? 0,
         framesMs,
         encodeMs,
         totalMs: performance.now() - started,

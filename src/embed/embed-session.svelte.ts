@@ -6,7 +6,7 @@
 
 import type { GenerateResult, LoadedModel } from '../shared/engine-api';
 import { abortError, fieldError, toZoetropeError, ZoetropeError } from '../shared/errors';
-import { modelKey, type PackManifest } from '../shared/manifest';
+import { modelKey, packCapabilities, type PackManifest } from '../shared/manifest';
 import { defaultOptions, MAX_SEED, validateGenerateOptions } from '../shared/options';
 import { jobFraction, type EngineProgress, type InstallProgress } from '../shared/progress';
 import { EngineClient } from '../lib/engine-client';
@@ -259,7 +259,7 @@ export class EmbedSession {
         guidance: request.guidance ?? this.options.guidance ?? manifest.scheduler.defaultGuidance,
         previewEvery: 0,
         videoCodec: this.options.codec,
-      });
+      }, packCapabilities(manifest));
       if (signal.aborted) throw abortError();
       return this.runJob(manifest, options, signal, sink);
     });

@@ -40,8 +40,12 @@ export interface LessonRunContext {
 
 export function lessonSteps(lesson: Lesson, manifest: PackManifest): { steps: number; guidance: number } {
   const caps = packCapabilities(manifest);
-  // A kind without guidance (a distilled sampler) always runs at 0, whatever the lesson says.
-  return { steps: lesson.steps ?? caps.defaultSteps, guidance: caps.guidance ? (lesson.guidance ?? caps.defaultGuidance) : 0 };
+  // A lesson made on one pack may be played on another: a step count this pack's sampler was not
+  // distilled for (or is outside its range) falls back to the pack's default rather than failing
+  // every scene. A kind without guidance always runs at 0, whatever the lesson says.
+  const wanted = lesson.steps ?? caps.defaultSteps;
+  const allowed = 'choices' in caps.steps ? caps.steps.choices.includes(wanted) : wanted >= caps.steps.min && wanted <= caps.steps.max;
+  return { steps: allowed ? wanted : caps.defaultSteps, guidance: caps.guidance ? (lesson.guidance ?? caps.defaultGuidance) : 0 };
 }
 
 /** Generates (or reads from the cache) every scene in order; returns their frames. */
@@ -95,7 +99,7 @@ async function generateScene(lesson: Lesson, scene: Scene, index: number, ctx: L
         previewEvery: 0,
         videoCodec: ctx.codec,
         knownFrames,
-      });
+      }, packCapabilities(manifest));
       // The lesson composes (and encodes, once) from the model-resolution frames: the engine makes no MP4 of the clip.
       const phases = new Set<string>();
       const result = await ctx.engine.generate({ ...options, output: 'frames' }, {

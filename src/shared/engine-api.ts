@@ -93,6 +93,8 @@ export interface GenerateTimings {
   stepOrtMs: number[];
   /** Where the latents lived between steps. */
   latents: 'cpu' | 'gpu';
+  /** The pack's decoder graph (a VAE: latents to pixels, one frame per run), all frames; 0 for kinds without one. */
+  decodeMs: number;
   /** Sample to pixels and the frames' hash. */
   framesMs: number;
   /** Upscaling and MP4 encoding (streamed or not, see EngineTuning.streamEncode). */

@@ -8,6 +8,8 @@ import { ZoetropeError } from '../../src/shared/errors';
 import { chooseGraphs } from '../../src/shared/graph-variants';
 import { packCapabilities, PIPELINES, validateManifest, type PromptCapabilities } from '../../src/shared/manifest';
 import { validateGenerateOptions, defaultOptions } from '../../src/shared/options';
+import { lessonSteps } from '../../src/lib/lesson-generate';
+import type { Lesson } from '../../src/shared/lesson';
 import { PIPELINE_CONTRACTS } from '../../src/shared/pipelines';
 import { pipelineKind } from '../../workers/pipelines/registry';
 import { FIXTURE_PACK, readJson } from './golden';
@@ -55,6 +57,17 @@ describe('capabilities and options', () => {
     expect(validateGenerateOptions(base, caps).steps).toBe(4);
     expect(() => validateGenerateOptions({ ...base, steps: 8 }, caps)).toThrow(/^steps: expected one of 4/);
     expect(() => validateGenerateOptions({ ...base, guidance: 1.5 }, caps)).toThrow(/^guidance: expected 0/);
+  });
+  it('a lesson made on another pack plays at steps this pack allows, and at no guidance where it has none', () => {
+    const animatediff = validateManifest(readJson(join(import.meta.dirname, '../fixtures/animatediff-tiny-pack/manifest.json')));
+    const caps = packCapabilities(animatediff);
+    const lesson = (steps: number | null, guidance: number | null) => ({ steps, guidance }) as Pick<Lesson, 'steps' | 'guidance'> as Lesson;
+    // 12 steps at guidance 5 came from the built-in model's range; the distilled motion file has one step count.
+    expect(lessonSteps(lesson(12, 5), animatediff)).toEqual({ steps: caps.defaultSteps, guidance: 0 });
+    expect(lessonSteps(lesson(null, null), animatediff)).toEqual({ steps: caps.defaultSteps, guidance: 0 });
+    const dit = validateManifest(clone());
+    expect(lessonSteps(lesson(12, 5), dit)).toEqual({ steps: 12, guidance: 5 });
+    expect(lessonSteps(lesson(500, 5), dit).steps).toBe(dit.scheduler.defaultSteps);
   });
   it('output is mp4 by default, "frames" on request, and nothing else', () => {
     expect(validateGenerateOptions(base).output).toBeUndefined();
