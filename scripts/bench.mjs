@@ -20,7 +20,7 @@
 //    pair on one thread). The two sides run interleaved, job by job, on two pages.
 //  - Native: scripts/bench-native.mjs (onnxruntime-node, fp32, PyTorch).
 // The app reports its own figures as "[zoetrope:timing]" console lines.
-// Usage: npm run bench [-- --model builtin|fixture --steps 0 --webgpu-steps 1 --runs 2 --port 4192 --no-webgpu --no-native --only wasm,webgpu --before-pack <dir> --reference-steps 20]
+// Usage: npm run bench [-- --model builtin|fixture|<pack dir> --steps 0 --webgpu-steps 1 --runs 2 --port 4192 --no-webgpu --no-native --only wasm,webgpu --before-pack <dir> --reference-steps 20]
 // The reference clip: the work the pack's clip replaces at the same prompt
 // adherence (models/README.md, "Samplers, measured"): the built-in pack's
 // DPM-Solver++(2M) at its default steps scores as 20 Euler steps did, so the
@@ -28,7 +28,7 @@
 // fp32 and of PyTorch eager, beside the same-steps ratios.
 
 import { chromium } from '@playwright/test';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { build, preview } from 'vite';
@@ -48,7 +48,12 @@ const PACKS = {
   builtin: { url: '/models/zoetrope-shapes/manifest.json', dir: 'models/zoetrope-shapes' },
 };
 const modelArg = args.includes('--model') ? args[args.indexOf('--model') + 1] : 'builtin';
-if (modelArg !== 'fixture' && modelArg !== 'builtin') throw new Error(`--model: expected fixture or builtin, got ${modelArg}`);
+if (modelArg !== 'fixture' && modelArg !== 'builtin') {
+  // A pack folder (an animatediff pack, say): its own per-stage bench, scripts/bench-pack.mjs.
+  if (!modelArg || !existsSync(join(modelArg, 'manifest.json'))) throw new Error(`--model: expected fixture, builtin or a pack folder with a manifest.json, got ${modelArg}`);
+  await (await import('./bench-pack.mjs')).benchPack(args);
+  process.exit(0);
+}
 const PACK = PACKS[modelArg];
 const manifest = JSON.parse(readFileSync(`${PACK.dir}/manifest.json`, 'utf8'));
 const STEPS = opt('steps', 0) || manifest.scheduler.defaultSteps;

@@ -152,7 +152,7 @@ export async function createSession(graph: GraphBytes, request: SessionRequest, 
       await settle?.();
       return out;
     } catch (error) {
-      throw new ZoetropeError('BackendError', `The ${label} failed on ${backend}: ${errorText(error)}`, { backend, graph: label });
+      throw runError(error, backend, label);
     } finally {
       api.lastRunMs = performance.now() - started;
     }
@@ -241,6 +241,25 @@ function sessionError(error: unknown, graph: GraphBytes, backend: Backend, label
     );
   }
   return new ZoetropeError('BackendError', `Could not prepare the ${label} on ${where}: ${text}`, { backend, graph: label });
+}
+
+/**
+ * A run that outgrew the memory: on WASM the activations share the 4 GB heap with every session's
+ * weights (the full-size SD 1.5 UNet's first 16-frame step did, with std::bad_alloc). Named apart
+ * from a load failure (`phase: 'run'`), so the page can say the model loaded but this video did not fit.
+ */
+function runError(error: unknown, backend: Backend, label: string): ZoetropeError {
+  const text = errorText(error);
+  if (OUT_OF_MEMORY.test(text) || error instanceof RangeError) {
+    return new ZoetropeError(
+      'OutOfMemoryError',
+      backend === 'wasm'
+        ? `The ${label} ran out of memory on WASM, whose memory is limited to 4 GB for the weights and the video being made together. (${text})`
+        : `The ${label} ran out of the memory available to WebGPU here. (${text})`,
+      { backend, graph: label, phase: 'run' },
+    );
+  }
+  return new ZoetropeError('BackendError', `The ${label} failed on ${backend}: ${text}`, { backend, graph: label });
 }
 
 /** Chromium's non-standard performance.memory (in workers too); null elsewhere. */

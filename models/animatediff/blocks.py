@@ -19,6 +19,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+# The largest attention-score tensor one slice may make, in bytes of fp32 (see Attention.forward).
+SCORE_SLICE_BYTES = 64 * 2 ** 20
+
+
 class Attention(nn.Module):
     """Multi-head attention on [N, L, C] tokens. `kv_dim` is the key/value input width
     (cross-attention), None for self-attention. q/k/v carry a bias only where the published
@@ -42,11 +46,23 @@ class Attention(nn.Module):
         n, lq, _ = x.shape
         lk = ctx.shape[1]
         h, d = self.heads, self.dim_head
-        q = self.to_q(x).reshape(n, lq, h, d).permute(0, 2, 1, 3)
-        k = self.to_k(ctx).reshape(n, lk, h, d).permute(0, 2, 3, 1)
-        v = self.to_v(ctx).reshape(n, lk, h, d).permute(0, 2, 1, 3)
-        w = torch.softmax(torch.matmul(q * self.scale, k), dim=-1)
-        out = torch.matmul(w, v).permute(0, 2, 1, 3).reshape(n, lq, h * d)
+        q = self.to_q(x).reshape(n, lq, h, d).permute(0, 2, 1, 3).reshape(n * h, lq, d)
+        k = self.to_k(ctx).reshape(n, lk, h, d).permute(0, 2, 3, 1).reshape(n * h, d, lk)
+        v = self.to_v(ctx).reshape(n, lk, h, d).permute(0, 2, 1, 3).reshape(n * h, lk, d)
+        # Sliced attention: the scores of (frame, head) pairs are made a slice at a time, so that
+        # no score tensor exceeds SCORE_SLICE_BYTES. At 16 frames of 256 x 256 the UNet's first
+        # level has 1024 tokens: all scores at once are 512 MiB, twice over with the softmax.
+        # Measured on the full-size int8 UNet alone in onnxruntime-web's WASM heap (4 GB): unsliced,
+        # one call failed with std::bad_alloc; with 64 MiB slices it ran (the heap grew to 4053 MiB);
+        # 16 MiB slices saved no more (4026 MiB). Same arithmetic per slice; the export unrolls the
+        # slices into static Split -> MatMul -> Softmax -> MatMul -> Concat.
+        per = max(1, SCORE_SLICE_BYTES // (lq * lk * 4))
+        if per >= n * h:
+            out = torch.matmul(torch.softmax(torch.matmul(q * self.scale, k), dim=-1), v)
+        else:
+            out = torch.cat([torch.matmul(torch.softmax(torch.matmul(qs * self.scale, ks), dim=-1), vs)
+                             for qs, ks, vs in zip(q.split(per), k.split(per), v.split(per))])
+        out = out.reshape(n, h, lq, d).permute(0, 2, 1, 3).reshape(n, lq, h * d)
         return self.to_out[0](out)
 
 

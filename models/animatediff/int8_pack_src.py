@@ -61,10 +61,12 @@ with open(os.path.join(MODELS, "convert", "licenses", "creativeml-openrail-m.txt
     licence = f.read()
 eos = bpe.vocab[EOS]
 manifest = {
-    "id": "animatediff-sd15-random", "name": "AnimateDiff full-size random-weights TEST FIXTURE (int8 UNet)",
+    # The default shape keeps the id the README and tests name; another shape gets its own.
+    "id": "animatediff-sd15-random" if (frames, height, width) == (16, 256, 256) else f"animatediff-sd15-random-{frames}x{height}x{width}",
+    "name": f"AnimateDiff full-size random-weights TEST FIXTURE (int8 UNet, {frames} frames of {width}x{height})",
     "version": "0.0.1", "license": "CreativeML Open RAIL-M", "fixture": True,
     "description": (f"AnimateDiff-Lightning (4-step motion module) on an SD 1.5 base at full size, {frames} frames of "
-                    f"{width}x{height}; UNet + motion modules in int8 (dynamic int8 MatMuls, int8 Conv weights), text "
+                    f"{width}x{height}; UNet + motion modules in int8 (dynamic int8 MatMuls and Convs), text "
                     "encoder and VAE decoder fp32. Random weights: a TEST FIXTURE, it draws noise."),
     "pipeline": "animatediff",
     "video": {"frames": frames, "height": height, "width": width, "fps": 8},
@@ -75,6 +77,8 @@ manifest = {
     "graphs": graphs,
     "licenseText": licence,
     "sources": sources,
+    # As the converter marks every full-size pack (models/convert/animatediff.py).
+    "requiresGpu": True,
 }
 with open(os.path.join(out, "model.json"), "w", encoding="utf-8") as f:
     json.dump(manifest, f, indent=1, ensure_ascii=False)

@@ -14,9 +14,14 @@ and appended to the new data files, so a 5.2 GB fp32 UNet never sits in memory a
   (uint8, per tensor, at run time) -> MatMulInteger with the int8 weight (per output channel scales)
   -> Cast -> Mul by activation scale x weight scales. onnxruntime fuses it into one int8 kernel, and
   no fp32 copy of the weight ever exists.
-- Conv with a constant 4-D weight: the weight stored as int8 (per output channel) + DequantizeLinear
-  (axis 0). Whether onnxruntime keeps it int8 or folds it back to fp32 at session creation decides the
-  WASM heap: the README section "Full-size random-weight AnimateDiff pack" says what was measured.
+- Conv with a constant 4-D weight: dynamic int8 too. DynamicQuantizeLinear on the input -> ConvInteger
+  with the weight as uint8 (per output channel scales, zero point 128) -> Cast -> Mul by activation
+  scale x weight scales -> Add the bias. The first form of this file stored the weight as int8 +
+  DequantizeLinear instead, and that failed: a DequantizeLinear whose inputs are all initializers is
+  ready before anything else, so onnxruntime ran all 98 of them at the start of a run, and their
+  2.19 GiB of fp32 weights with the 1.49 GiB of the session overflowed the 4 GB WASM heap in the
+  full-size UNet's first step (std::bad_alloc; the heap was measured growing to 4096 MiB). With
+  ConvInteger no fp32 copy of a conv weight exists either.
 - Everything else (biases, norms, Gemm of the small time-embedding MLPs) is copied as it is.
 
 Weights are random in everything this project has run (a TEST FIXTURE); the rounding error of int8
@@ -119,7 +124,13 @@ def convert(folder: str, src: str, dst: str, max_bytes: int) -> dict:
             w = np.frombuffer(data, dtype=np.float32).reshape(list(t.dims))
             q, scale = per_channel(w, axis=1 if kind == "matmul" else 0)
             names = (f"{t.name}__q", f"{t.name}__scale", f"{t.name}__zp")
-            for name, arr in zip(names, (q, scale, np.zeros_like(scale, dtype=np.int8))):
+            if kind == "matmul":
+                arrays = (q, scale, np.zeros_like(scale, dtype=np.int8))
+            else:
+                # onnxruntime's CPU ConvInteger takes uint8 weights with one zero point; the scales,
+                # shaped [O, 1, 1], broadcast over the [N, O, H, W] output.
+                arrays = ((q.astype(np.int16) + 128).astype(np.uint8), scale.reshape(-1, 1, 1), np.array(128, dtype=np.uint8))
+            for name, arr in zip(names, arrays):
                 qt = tensor(name, arr)
                 writer.put(qt, qt.raw_data)
                 new_inits.append(qt)
@@ -131,7 +142,7 @@ def convert(folder: str, src: str, dst: str, max_bytes: int) -> dict:
         writer.close()
 
     nodes: list[onnx.NodeProto] = []
-    dequantized: set[str] = set()
+    bias_shape: list[TensorProto] = []
     quantized: dict[str, tuple[str, str, str]] = {}  # activation -> its DynamicQuantizeLinear outputs
     for node in g.node:
         w = node.input[1] if len(node.input) > 1 else None
@@ -139,23 +150,29 @@ def convert(folder: str, src: str, dst: str, max_bytes: int) -> dict:
             nodes.append(node)
             continue
         q, scale, zp = rewrite[w]
-        if kinds[w] == "conv":
-            # Right before its Conv, so that a runtime running nodes in file order holds one fp32 weight at a time.
-            if w not in dequantized:
-                dequantized.add(w)
-                nodes.append(helper.make_node("DequantizeLinear", [q, scale, zp], [w], name=f"{w}__dq", axis=0))
-            nodes.append(node)
-            continue
         a = node.input[0]
         if a not in quantized:
             quantized[a] = (f"{a}__aq", f"{a}__ascale", f"{a}__azp")
             nodes.append(helper.make_node("DynamicQuantizeLinear", [a], list(quantized[a]), name=f"{a}__dql"))
         aq, ascale, azp = quantized[a]
         out = node.output[0]
-        nodes.append(helper.make_node("MatMulInteger", [aq, q, azp, zp], [f"{out}__i32"], name=f"{out}__mmi"))
+        bias = node.input[2] if kinds[w] == "conv" and len(node.input) > 2 and node.input[2] else None
+        scaled = f"{out}__scaled" if bias else out
+        if kinds[w] == "conv":
+            nodes.append(helper.make_node("ConvInteger", [aq, q, azp, zp], [f"{out}__i32"], name=f"{out}__convi"))
+            nodes[-1].attribute.extend(node.attribute)  # pads, strides, dilations, group, kernel_shape
+        else:
+            nodes.append(helper.make_node("MatMulInteger", [aq, q, azp, zp], [f"{out}__i32"], name=f"{out}__mmi"))
         nodes.append(helper.make_node("Cast", [f"{out}__i32"], [f"{out}__f32"], to=TensorProto.FLOAT, name=f"{out}__cast"))
         nodes.append(helper.make_node("Mul", [ascale, scale], [f"{out}__s"], name=f"{out}__smul"))
-        nodes.append(helper.make_node("Mul", [f"{out}__f32", f"{out}__s"], [out], name=f"{out}__mul"))
+        nodes.append(helper.make_node("Mul", [f"{out}__f32", f"{out}__s"], [scaled], name=f"{out}__mul"))
+        if bias:
+            # The bias [O] as [O, 1, 1]: a Reshape of initializers, folded when the session is made.
+            if not bias_shape:
+                bias_shape.append(tensor("int8_variant__bias_shape", np.array([-1, 1, 1], dtype=np.int64)))
+                new_inits.append(bias_shape[0])
+            nodes.append(helper.make_node("Reshape", [bias, bias_shape[0].name], [f"{out}__bias"], name=f"{out}__bias_reshape"))
+            nodes.append(helper.make_node("Add", [scaled, f"{out}__bias"], [out], name=f"{out}__add"))
     del g.node[:]
     g.node.extend(nodes)
     del g.initializer[:]
@@ -174,8 +191,8 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     s = convert(a.folder, a.src, a.dst, int(a.max_file_mb * MIB))
     onnx.checker.check_model(os.path.join(a.folder, a.dst))  # by path: resolves every external reference
-    print(f"int8: {a.src} -> {a.dst}: {s['matmul']} MatMuls dynamic int8, {s['conv']} Conv weights int8 + "
-          f"DequantizeLinear, {s['kept']} tensors kept; weights {s['bytes_in'] / 1e9:.3f} GB -> "
+    print(f"int8: {a.src} -> {a.dst}: {s['matmul']} MatMuls dynamic int8, {s['conv']} Convs dynamic int8 "
+          f"(ConvInteger), {s['kept']} tensors kept; weights {s['bytes_in'] / 1e9:.3f} GB -> "
           f"{s['bytes_out'] / 1e9:.3f} GB in {len(s['files']) - 1} data files", flush=True)
     return 0
 

@@ -252,6 +252,11 @@ def main(argv=None) -> int:
     }
     if variants:
         manifest["variants"] = variants
+    if cfg.name != "tiny":
+        # An 860 M-parameter UNet: "Automatic" without a hardware GPU says so instead of starting it on
+        # WASM, where its 16-frame UNet alone outgrows the 4 GB heap (README, "Full-size random-weight
+        # AnimateDiff pack"); choosing WASM in Settings still runs it.
+        manifest["requiresGpu"] = True
     with open(os.path.join(a.out, "model.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1, ensure_ascii=False)
         f.write("\n")

@@ -209,6 +209,42 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+class Int8VariantTest(unittest.TestCase):
+    """int8_variant.py on the TEST FIXTURE's UNet: every large MatMul and Conv weight becomes dynamic
+    int8 (MatMulInteger / ConvInteger), and no DequantizeLinear is left whose all-initializer
+    inputs would let onnxruntime make every fp32 conv weight at the start of a run."""
+
+    def test_the_fixture_unet(self):
+        from animatediff import int8_variant
+        src = onnx.load(os.path.join(MODEL, "unet.onnx"), load_external_data=False)
+        src_weights = {i.name for i in src.graph.initializer}
+        big_convs = [n for n in src.graph.node if n.op_type == "Conv" and n.input[1] in src_weights]
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in external_files(src) + ["unet.onnx"]:
+                os.link(os.path.join(MODEL, name), os.path.join(tmp, name))
+            stats = int8_variant.convert(tmp, "unet.onnx", "unet.int8.onnx", 1 << 20)
+            onnx.checker.check_model(os.path.join(tmp, "unet.int8.onnx"))
+            m = onnx.load(os.path.join(tmp, "unet.int8.onnx"))
+        ops = [n.op_type for n in m.graph.node]
+        self.assertNotIn("DequantizeLinear", ops)
+        self.assertGreater(stats["conv"], 0)
+        self.assertEqual(ops.count("ConvInteger"), stats["conv"])
+        self.assertEqual(ops.count("MatMulInteger"), stats["matmul"])
+        self.assertLessEqual(stats["conv"], len(big_convs))
+        inits = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+        for node in (n for n in m.graph.node if n.op_type == "ConvInteger"):
+            w, zp = inits[node.input[1]], inits[node.input[3]]
+            self.assertEqual((w.dtype, zp.dtype, zp.size, int(zp.reshape(-1)[0])), (np.uint8, np.uint8, 1, 128))
+            scale = inits[node.input[1][: -len("__q")] + "__scale"]
+            self.assertEqual(scale.shape, (w.shape[0], 1, 1))
+        # The weights round-trip within half a step of their channel's scale.
+        src_full = {i.name: numpy_helper.to_array(i) for i in onnx.load(os.path.join(MODEL, "unet.onnx")).graph.initializer}
+        name = next(n.input[1] for n in big_convs if n.input[1] + "__q" in inits)
+        w = src_full[name]
+        back = (inits[name + "__q"].astype(np.float32) - 128) * inits[name + "__scale"].reshape(-1, 1, 1, 1)
+        self.assertLessEqual(float(np.abs(back - w).max()), float(inits[name + "__scale"].max()) / 2 + 1e-7)
+
+
 class FixtureFolderTest(unittest.TestCase):
     """tests/fixtures/animatediff-tiny-model: what the converter wrote for the TEST FIXTURE."""
 

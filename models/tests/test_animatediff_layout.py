@@ -393,6 +393,36 @@ SD15_RANDOM = os.environ.get("ZOETROPE_SD15_RANDOM", "/tmp/animatediff-sd15-rand
 
 @unittest.skipUnless(os.path.isdir(SD15_RANDOM), "no full-size random checkpoint (make_random.py --config sd15 "
                      "--out /tmp/animatediff-sd15-random; outside git)")
+class SlicedAttention(unittest.TestCase):
+    def test_slices_give_the_unsliced_result(self):
+        # 1024 tokens (the UNet's first level at 256 x 256), 4 frames x 8 heads: 128 MiB of scores, so
+        # the 64 MiB budget makes two slices of 16 (frame, head) pairs, and a tiny budget one pair each.
+        from animatediff import blocks
+        torch.manual_seed(0)
+        attn = blocks.Attention(64, heads=8, dim_head=8).eval()
+        x = torch.randn(4, 1024, 64)
+        saved = blocks.SCORE_SLICE_BYTES
+        try:
+            with torch.no_grad():
+                blocks.SCORE_SLICE_BYTES = 1 << 40
+                whole = attn(x)
+                blocks.SCORE_SLICE_BYTES = 64 * 2 ** 20
+                halves = attn(x)
+                blocks.SCORE_SLICE_BYTES = 1
+                pairs = attn(x)
+                ctx = torch.randn(4, 77, 64)
+                cross = blocks.Attention(64, heads=8, dim_head=8, kv_dim=64).eval()
+                cross_pairs = cross(x, ctx)
+                blocks.SCORE_SLICE_BYTES = 1 << 40
+                cross_whole = cross(x, ctx)
+        finally:
+            blocks.SCORE_SLICE_BYTES = saved
+        self.assertLess(float((halves - whole).abs().max()), 1e-6)
+        self.assertLess(float((pairs - whole).abs().max()), 1e-6)
+        self.assertLess(float((cross_pairs - cross_whole).abs().max()), 1e-6)
+        self.assertGreater(float(whole.abs().max()), 1e-3)
+
+
 class Sd15RandomFiles(unittest.TestCase):
     """The full-size random checkpoint's headers (read only: no weight is loaded)."""
 

@@ -47,6 +47,10 @@ export function friendlyError(error: ZoetropeError): FriendlyError {
     title = 'This model needs a GPU, and none suitable was found here.';
     next = 'Use a device with a hardware GPU and a browser with WebGPU. To try it on the CPU anyway (very slow, and it may not fit in memory), choose WASM in Settings.';
   }
+  if (error.name === 'OutOfMemoryError' && error.details['phase'] === 'run') {
+    title = 'The model loaded, but making this video needed more memory than this backend has here.';
+    next = 'Choose WebGPU in Settings if this device has a GPU, close other tabs, or use a pack made for fewer frames or a smaller size. Nothing was changed: the model is still installed.';
+  }
   if (error.name === 'IntegrityError' && error.details['origin'] === 'zoepack') {
     title = 'This .zoepack file is damaged, so its model was not used.';
     next = 'Copy the file again from where it came from (it may be cut short or altered), or export it again from a browser that has the model.';

@@ -72,6 +72,19 @@ describe('requiresGpu', () => {
   });
 });
 
+describe('running out of memory', () => {
+  it('while loading and while a video is made are told apart, both with the next step', async () => {
+    const { ZoetropeError } = await import('../../src/shared/errors');
+    const load = friendlyError(new ZoetropeError('OutOfMemoryError', 'The denoiser (1.4 GB of weights) does not fit…', { backend: 'wasm' }));
+    // The run-time form, as ort-runtime.ts's runError words a std::bad_alloc inside session.run.
+    const run = friendlyError(new ZoetropeError('OutOfMemoryError', 'The denoiser ran out of memory on WASM… (std::bad_alloc)', { backend: 'wasm', phase: 'run' }));
+    expect(load.title).toBe('The model does not fit in the memory this backend has here, so it was not loaded.');
+    expect(run.title).toBe('The model loaded, but making this video needed more memory than this backend has here.');
+    expect(run.next).toContain('fewer frames');
+    expect(run.detail).toContain('std::bad_alloc');
+  });
+});
+
 describe('the requiresGpu field', async () => {
   const { readFileSync } = await import('node:fs');
   const { validateManifest } = await import('../../src/shared/manifest');
