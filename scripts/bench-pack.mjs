@@ -249,7 +249,7 @@ export function printPackReport(results) {
     ['peak RSS in jobs: renderer / GPU process / all', ...cols.map((k) => `${mb(c(k).memoryJobs.renderer)} / ${mb(c(k).memoryJobs.gpu)} / ${mb(c(k).memoryJobs.total)}`)],
     ['JS heap after load / after the jobs, the larger: page + workers (engine worker)', ...cols.map((k) => `${mb(c(k).peakJsHeap)} (${mb(c(k).peakWorkerJsHeap)})`)],
     ['GPU buffers, peak in a job', ...cols.map((k) => mb(c(k).gpuPeakBytes))],
-    ['same seed, same frames (distinct hashes over the jobs)', ...cols.map((k) => String(c(k).framesSha256.length))],
+    ['same seed, same frames (distinct hashes over the jobs)', ...cols.map((k) => (c(k).jobs ? String(c(k).framesSha256.length) : '—'))],
   ];
   console.log(`| stage | ${cols.join(' | ')} |`);
   console.log(`| --- | ${cols.map(() => '---').join(' | ')} |`);

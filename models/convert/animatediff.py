@@ -7,7 +7,7 @@
         [--tokenizer <folder with vocab.json + merges.txt | tokenizer.json>]   (default: <base>/tokenizer)
         [--steps N] [--frames 16 --height 256 --width 256] [--beta-schedule linear]
         --id ID --name NAME --version X.Y.Z [--fixture] [--licence-file FILE]
-        [--external-data] [--max-file-mb 256] [--no-fp16] --out DIR
+        [--external-data] [--max-file-mb 256] [--no-fp16] [--int8-unet] --out DIR
     npm run pack-model -- DIR --out PACKDIR
 
 Writes DIR/model.json (the animatediff kind's manifest fields, CONTRACT.md), tokenizer.json,
@@ -40,7 +40,7 @@ ensure_fast_env()
 import onnx  # noqa: E402
 import torch  # noqa: E402
 
-from animatediff import safetensors_io  # noqa: E402
+from animatediff import int8_variant, safetensors_io  # noqa: E402
 from animatediff.clip_text import ClipTextModel  # noqa: E402
 from animatediff.clip_tokenizer import BOS, EOS, load_tokenizer_source  # noqa: E402
 from animatediff.configs import CONFIGS, get_config  # noqa: E402
@@ -177,6 +177,8 @@ def main(argv=None) -> int:
     p.add_argument("--external-data", action="store_true", help="every graph's weights as external data files")
     p.add_argument("--max-file-mb", type=float, default=256.0, help="the most one external data file holds (MiB)")
     p.add_argument("--no-fp16", action="store_true", help="no fp16 WebGPU variants")
+    p.add_argument("--int8-unet", action="store_true",
+                   help="the default denoiser as dynamic int8 (the form WASM's 4 GB heap can hold; use with --frames 8 at full size)")
     p.add_argument("--fp16-roles", default="textEncoder,denoiser",
                    help="the graphs that get an fp16 WebGPU variant (the kind's variantRoles; the VAE decoder's "
                         "GroupNorms at full resolution are where fp16 is most fragile, so it stays fp32 by default)")
@@ -225,6 +227,18 @@ def main(argv=None) -> int:
         for role in a.fp16_roles.split(","):
             variants["webgpu"][role] = fp16_variant(a.out, graphs[role], max_file)
         log(f"fp16 variants: {[v['file'] for v in variants['webgpu'].values()]}")
+    if a.int8_unet:
+        # The form WASM can hold (README, "Full-size random-weight AnimateDiff pack"): the int8 UNet
+        # becomes the default denoiser and the fp32 one (5.25 GB at full size) leaves the folder; a
+        # GPU with shader-f16 still takes the fp16 variant.
+        t = time.time()
+        fp32_files = graph_files(graphs["denoiser"])
+        stats = int8_variant.convert(a.out, fp32_files[0], "unet.int8.onnx", max_file)
+        for name in fp32_files:
+            os.remove(os.path.join(a.out, name))
+        graphs["denoiser"] = {"file": stats["files"][0], "externalData": stats["files"][1:]} if stats["files"][1:] else stats["files"][0]
+        log(f"int8 UNet: {stats['matmul']} MatMuls and {stats['conv']} Convs dynamic int8, "
+            f"{stats['bytes_in'] / 1e9:.3f} GB -> {stats['bytes_out'] / 1e9:.3f} GB, in {time.time() - t:.1f} s")
 
     with open(os.path.join(a.out, "tokenizer.json"), "w", encoding="utf-8") as f:
         json.dump(tok_json, f, ensure_ascii=False)

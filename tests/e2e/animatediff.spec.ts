@@ -180,3 +180,21 @@ test('animatediff on WebGPU (SwiftShader): an MP4 of the right frames, decoded f
     expect(again.framesSha256).toBe(first.framesSha256);
   }
 });
+
+// The GPU device lost inside a UNet step (the engine worker's test hook destroys ORT's device, as a
+// driver reset would): a named error, a fresh worker with fresh sessions, and the pack still installed.
+test('animatediff on WebGPU: the device lost inside a UNet step ends in DeviceLostError, and the model loads again', async ({ page }) => {
+  test.setTimeout(300_000);
+  logConsole(page);
+  expect(await installWithLicence(page, 'webgpu')).toBe('webgpu');
+  await page.getByTestId('prompt').fill(PROMPT);
+  await page.getByTestId('generate').click();
+  // "Step 1 of 4" shows while the first UNet call runs on SwiftShader (about 12 s here).
+  await expect(page.getByTestId('job-progress')).toContainText(/Step [1-3] of 4/, { timeout: 120_000 });
+  await page.evaluate(() => new BroadcastChannel('zoetrope-test-hooks').postMessage('destroy-gpu-device'));
+  const error = page.getByTestId('error');
+  await expect(error).toHaveAttribute('data-error-name', 'DeviceLostError', { timeout: 120_000 });
+  await expect(error).toContainText('GPU was reset in the middle of the video');
+  await expect(page.getByTestId('result')).toHaveCount(0);
+  expect(await waitReady(page)).toBe('webgpu');
+});
