@@ -30,14 +30,14 @@ const native = args.includes('--native');
 
 /** @type {WebAssembly.Memory[]} */
 const memories = [];
-const Memory = WebAssembly.Memory;
-// @ts-ignore: a wrapper that records every memory the ORT glue makes
-WebAssembly.Memory = function (/** @type {WebAssembly.MemoryDescriptor} */ d) {
-  const m = new Memory(d);
-  memories.push(m);
-  return m;
-};
-WebAssembly.Memory.prototype = Memory.prototype;
+/** Records every memory the ORT glue makes (a subclass, so `instanceof` still holds). */
+class RecordingMemory extends WebAssembly.Memory {
+  constructor(/** @type {WebAssembly.MemoryDescriptor} */ descriptor) {
+    super(descriptor);
+    memories.push(this);
+  }
+}
+WebAssembly.Memory = RecordingMemory;
 const heapMiB = () => (memories[0] ? memories[0].buffer.byteLength / 2 ** 20 : 0);
 
 const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
