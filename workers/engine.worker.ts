@@ -22,7 +22,7 @@ import { graphFilePath, packCapabilities } from '../src/shared/manifest';
 import { rgbaToRgb } from './frames';
 import { probeEnvironment } from './environment-probe';
 import { createSession, destroyWebGpuDevice, deviceLoss, runtimeInfo, type ModelSession, type SessionRequest } from './ort-runtime';
-import { openPackSource } from './pack-source';
+import { openPackSource } from '../src/common/pack-source';
 import { graphEntries, withGraphBytes, type ReadTally } from './graph-bytes';
 import { pipelineKind } from './pipelines/registry';
 import type { PipelineRuntime } from './pipelines/types';

@@ -19,7 +19,7 @@
 import type { FileEntry, PackManifest } from '../src/shared/manifest';
 import type { GraphChoice } from '../src/shared/graph-variants';
 import type { GraphBytes } from './ort-runtime';
-import type { PackReader } from './pack-source';
+import type { PackReader } from '../src/common/pack-source';
 
 export interface ReadTally {
   /** Bytes read (and checked) so far, of `total`. */

@@ -6,8 +6,9 @@
 // prompt will be cut. The library is imported only when such a pack loads,
 // so the built-in model's page never fetches it.
 
-import type { PackManifest } from '../shared/manifest';
-import { readPackFile } from '../common/pack-db';
+import type { PackSource } from '../shared/engine-api';
+import { modelKey, type PackManifest } from '../shared/manifest';
+import { openPackSource } from '../common/pack-source';
 
 export interface TokenCount {
   /** The prompt's own tokens (no start/end tokens). */
@@ -44,12 +45,16 @@ export async function tokenCounterFrom(tokenizerJson: unknown, max: number): Pro
   };
 }
 
-/** The installed pack's counter; null when its tokenizer cannot be read here (a pack held in memory, say). */
-export async function loadTokenCounter(manifest: PackManifest, max: number): Promise<TokenCounter | null> {
+/**
+ * The pack's counter, from its checked tokenizer.json wherever the engine reads it: the install
+ * in IndexedDB, or a .zoepack held in memory (`source`). Null when the file cannot be read.
+ */
+export async function loadTokenCounter(manifest: PackManifest, max: number, source?: PackSource): Promise<TokenCounter | null> {
   const entry = manifest.files.find((f) => f.path === manifest.tokenizer.file);
   if (!entry) return null;
   try {
-    const json: unknown = JSON.parse(new TextDecoder().decode(await readPackFile(entry)));
+    const reader = await openPackSource({ modelKey: modelKey(manifest), ...(source ? { source } : {}) });
+    const json: unknown = JSON.parse(new TextDecoder().decode(await reader.readFile(entry)));
     return await tokenCounterFrom(json, max);
   } catch {
     return null;

@@ -117,8 +117,11 @@ test('lesson: template, edit, generate, export 720p with captions and provenance
   expect(clipJobs.length).toBe(6);
   for (const job of clipJobs) {
     expect(job.mp4).toBeNull();
-    // (The last events, 'frames' and 'done', may reach the page after the result, on their own channel.)
-    expect(job.phases).toContain('step');
+    // Progress travels on its own MessagePort, so with 2 fast steps even the 'step' events may reach
+    // the page after the result (seen once in CI: only 'text' had arrived): what matters is that
+    // the phases were recorded and that none of them was encoding.
+    expect(job.phases.length).toBeGreaterThan(0);
+    expect(job.phases.every((p) => ['text', 'step', 'decoding', 'frames', 'done'].includes(p))).toBe(true);
     expect(job.phases).not.toContain('encoding');
     expect(job.encodeMs).toBe(0);
   }

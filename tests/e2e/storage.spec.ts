@@ -129,3 +129,35 @@ test('IndexedDB unavailable: a .zoepack opened into memory generates a valid MP4
     rmSync(work, { recursive: true, force: true });
   }
 });
+
+test('IndexedDB unavailable: an AnimateDiff .zoepack held in memory shows its licence first, then counts the prompt with its own CLIP tokenizer', async ({ playwright, baseURL }, testInfo) => {
+  const work = mkdtempSync(join(tmpdir(), 'zoetrope-memory-ad-'));
+  const packFile = join(work, 'animatediff.zoepack');
+  expect(spawnSync(process.execPath, ['scripts/zoepack.mjs', 'pack', 'tests/fixtures/animatediff-tiny-pack', '--out', packFile]).status).toBe(0);
+  try {
+    await withoutIndexedDb(playwright, testInfo, baseURL!, async (context) => {
+      const page = context.pages()[0] ?? (await context.newPage());
+      logConsole(page);
+      await page.goto(appUrl('wasm'));
+      await expect(page.getByTestId('error')).toHaveAttribute('data-error-name', 'StorageUnavailableError');
+      await page.getByTestId('memory-pack-file').setInputFiles(packFile);
+      // Its licence first: the text, and the button waits for the accept box.
+      const licence = JSON.parse(readFileSync('tests/fixtures/animatediff-tiny-pack/manifest.json', 'utf8')).licenseText as string;
+      await expect(page.getByTestId('license-step')).toContainText('animatediff.zoepack holds AnimateDiff');
+      await expect(page.getByTestId('license-text')).toHaveValue(licence);
+      await expect(page.getByTestId('license-step-confirm')).toBeDisabled();
+      await page.getByTestId('license-accept').check();
+      await page.getByTestId('license-step-confirm').click();
+      expect(await waitReady(page)).toBe('wasm');
+      // The tokenizer.json comes out of the file in memory, checked like every other file of it.
+      await page.getByTestId('prompt').fill('a red ball bouncing on green grass');
+      await expect(page.getByTestId('token-count')).toHaveAttribute('data-max', '75');
+      await expect(page.getByTestId('token-count')).toContainText('of 75 tokens');
+      expect(Number(await page.getByTestId('token-count').getAttribute('data-count'))).toBeGreaterThan(0);
+      await page.getByTestId('prompt').fill(Array.from({ length: 12 }, () => 'a red ball bouncing on green grass').join(' and '));
+      await expect(page.getByTestId('token-count')).toContainText('the end will be cut');
+    });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});

@@ -3,6 +3,7 @@
 // and generate with it; then a truncated copy (file picker) and a tampered
 // copy (drag and drop) are both rejected, with nothing left stored.
 import { expect, test, type Page } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,4 +147,29 @@ test('export, import into a fresh profile, generate; truncated and tampered copi
   expect(await storedCounts(c)).toEqual({ shards: 0, models: 0 });
   await expect(c.getByTestId('library-empty')).toBeVisible();
   await third.close();
+});
+
+test('a .zoepack with a licence text: the licence before anything is stored; Cancel stores nothing, accept imports it', async ({ page, baseURL }) => {
+  logConsole(page);
+  const work = mkdtempSync(join(tmpdir(), 'zoetrope-licence-import-'));
+  const packFile = join(work, 'animatediff.zoepack');
+  expect(spawnSync(process.execPath, ['scripts/zoepack.mjs', 'pack', 'tests/fixtures/animatediff-tiny-pack', '--out', packFile]).status).toBe(0);
+  const licence = JSON.parse(readFileSync('tests/fixtures/animatediff-tiny-pack/manifest.json', 'utf8')).licenseText as string;
+  try {
+    await openLibrary(page, baseURL!);
+    await page.getByTestId('import-file').setInputFiles(packFile);
+    await expect(page.getByTestId('license-text')).toHaveValue(licence);
+    await expect(page.getByTestId('license-step-confirm')).toBeDisabled();
+    await page.getByTestId('license-step-cancel').click();
+    await expect(page.getByTestId('license-step')).toHaveCount(0);
+    expect(await storedCounts(page)).toEqual({ shards: 0, models: 0 });
+
+    await page.getByTestId('import-file').setInputFiles(packFile);
+    await page.getByTestId('license-accept').check();
+    await page.getByTestId('license-step-confirm').click();
+    await expect(page.getByTestId('import-done')).toContainText('was imported from animatediff.zoepack: every piece checked');
+    await expect(page.getByTestId('library-model').filter({ hasText: 'AnimateDiff' })).toHaveCount(1);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { modelKey, validateManifest } from '../../src/shared/manifest';
 import { writeZoepack } from '../../src/shared/zoepack-writer';
 import { assemblePackFile } from '../../src/common/pack-file';
-import { openPackSource } from '../../workers/pack-source';
+import { openPackSource } from '../../src/common/pack-source';
 import { FIXTURE_PACK } from './golden';
 
 const manifest = validateManifest(JSON.parse(readFileSync(join(FIXTURE_PACK, 'manifest.json'), 'utf8')));
@@ -27,7 +27,7 @@ const source = (bytes: Uint8Array, fileName = 'fixture.zoepack') => ({ kind: 'zo
 
 describe('a .zoepack held in memory, as the engine reads it', () => {
   it('gives every file of the pack, byte for byte', async () => {
-    const reader = await openPackSource({ modelKey: key, backend: 'wasm', source: source(await packBytes()) });
+    const reader = await openPackSource({ modelKey: key, source: source(await packBytes()) });
     expect(modelKey(reader.manifest)).toBe(key);
     for (const f of manifest.files) {
       const expected = Buffer.concat(f.shards.map((s) => shardBytes(s.sha256)));
@@ -42,7 +42,7 @@ describe('a .zoepack held in memory, as the engine reads it', () => {
     const name = new TextEncoder().encode(`shards/${graph.shards[0]!.sha256}`);
     const at = Buffer.from(bytes).indexOf(Buffer.from(name)) + name.byteLength + 100;
     bytes[at] = bytes[at]! ^ 0x01;
-    const reader = await openPackSource({ modelKey: key, backend: 'wasm', source: source(bytes) });
+    const reader = await openPackSource({ modelKey: key, source: source(bytes) });
     await expect(reader.readFile(graph)).rejects.toMatchObject({
       name: 'IntegrityError',
       message: expect.stringContaining(`${graph.path} in the .zoepack file does not match its SHA-256`),
@@ -52,8 +52,8 @@ describe('a .zoepack held in memory, as the engine reads it', () => {
 
   it('refuses a file cut short, or one that holds another model, before reading any weights', async () => {
     const bytes = await packBytes();
-    await expect(openPackSource({ modelKey: key, backend: 'wasm', source: source(bytes.subarray(0, bytes.byteLength >> 1)) })).rejects.toMatchObject({ name: 'PackFileError', details: { reason: 'truncated' } });
-    await expect(openPackSource({ modelKey: 'other@1.0.0', backend: 'wasm', source: source(bytes) })).rejects.toMatchObject({ name: 'PackFileError', details: { reason: 'other-model' } });
+    await expect(openPackSource({ modelKey: key, source: source(bytes.subarray(0, bytes.byteLength >> 1)) })).rejects.toMatchObject({ name: 'PackFileError', details: { reason: 'truncated' } });
+    await expect(openPackSource({ modelKey: 'other@1.0.0', source: source(bytes) })).rejects.toMatchObject({ name: 'PackFileError', details: { reason: 'other-model' } });
   });
 });
 

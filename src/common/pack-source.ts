@@ -1,5 +1,5 @@
-// Owns where the engine worker reads a pack's files from (PackSource in
-// src/shared/engine-api.ts): the install record and shards in IndexedDB, or a
+// Owns where a pack's files are read from, for the engine worker's sessions and the
+// page's token count alike (PackSource in src/shared/engine-api.ts): the install record and shards in IndexedDB, or a
 // .zoepack the page holds in memory when the browser will not let it store
 // data. Either way each file goes through the same check (src/common/pack-file.ts
 // readCheckedFile: each shard's size and SHA-256 against the manifest, and the
@@ -8,12 +8,12 @@
 // it comes (readCheckedFile), and only when the engine asks for each: a multi-GB pack
 // is never assembled whole (see workers/graph-bytes.ts).
 
-import type { LoadRequest } from '../src/shared/engine-api';
-import { ZoetropeError } from '../src/shared/errors';
-import { modelKey, type FileEntry, type PackManifest } from '../src/shared/manifest';
-import { getInstallRecord, readPackFile } from '../src/common/pack-db';
-import { readCheckedFile } from '../src/common/pack-file';
-import { openZoepack } from '../src/common/zoepack-read';
+import type { LoadRequest } from '../shared/engine-api';
+import { ZoetropeError } from '../shared/errors';
+import { modelKey, type FileEntry, type PackManifest } from '../shared/manifest';
+import { getInstallRecord, readPackFile } from './pack-db';
+import { readCheckedFile } from './pack-file';
+import { openZoepack } from './zoepack-read';
 
 export interface PackReader {
   manifest: PackManifest;
@@ -21,7 +21,7 @@ export interface PackReader {
   readFile(file: FileEntry): Promise<Uint8Array>;
 }
 
-export async function openPackSource(request: LoadRequest): Promise<PackReader> {
+export async function openPackSource(request: Pick<LoadRequest, 'modelKey' | 'source'>): Promise<PackReader> {
   const source = request.source ?? { kind: 'installed' };
   if (source.kind === 'installed') {
     const record = await getInstallRecord(request.modelKey);
