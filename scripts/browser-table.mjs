@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// @ts-check
+// Owns README's "Browser support" table: it is printed from the results that
+// `npm run test:browsers` wrote (test-results/browsers.json), never typed by
+// hand. A flow a browser did not run is "not tested yet", not a pass.
+//
+//   node scripts/browser-table.mjs [test-results/browsers.json]
+
+import { readFileSync } from 'node:fs';
+
+const file = process.argv[2] ?? 'test-results/browsers.json';
+const { date, results } = JSON.parse(readFileSync(file, 'utf8'));
+const FLOWS = [
+  ['install', 'install with progress'],
+  ['generate', 'WASM clip'],
+  ['encode', 'MP4 encode'],
+  ['decode', 'MP4 decoded back'],
+  ['reload', 'reload, nothing fetched again'],
+];
+const chromium = results.find((/** @type {any} */ r) => r.name === 'chromium')?.flows?.generate?.clipMs;
+const cell = (/** @type {any} */ r, /** @type {string} */ flow) => {
+  const f = r.flows?.[flow];
+  if (!r.started) return `not started: ${r.reason ?? ''}`;
+  if (!f) return 'not tested yet';
+  const extra = flow === 'generate' ? ` (${f.threads} threads, isolated ${f.isolated}${typeof chromium === 'number' && f.clipMs ? `, ${(f.clipMs / chromium).toFixed(2)}× Chromium's time` : ''})` : flow === 'encode' ? ` (${f.codec})` : '';
+  return `${f.ok ? 'yes' : '**fails**'}${extra}`;
+};
+console.log(`| browser | ${FLOWS.map(([, label]) => label).join(' | ')} | WebGPU, offline, embed, lesson export, sound |`);
+console.log(`| --- | ${FLOWS.map(() => '---').join(' | ')} | --- |`);
+for (const r of results) console.log(`| ${r.name} ${r.version} | ${FLOWS.map(([flow]) => cell(r, flow ?? '')).join(' | ')} | not tested yet |`);
+console.log(`\n(from ${file}, ${date})`);
