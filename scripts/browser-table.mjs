@@ -16,6 +16,7 @@ const FLOWS = [
   ['encode', 'MP4 encode'],
   ['decode', 'MP4 decoded back'],
   ['reload', 'reload, nothing fetched again'],
+  ['privacy', 'no request while generating'],
 ];
 const chromium = results.find((/** @type {any} */ r) => r.name === 'chromium')?.flows?.generate?.clipMs;
 const cell = (/** @type {any} */ r, /** @type {string} */ flow) => {

@@ -11,7 +11,8 @@
 // Flows (so far): 1. install the built-in pack with progress shown; 2. generate
 // on WASM (threads when the page is cross-origin isolated); 3. the page decodes
 // its own MP4 back to the clip's frame count; 4. reload: the model is still
-// there and no shard is fetched again. Each browser gets a fresh profile.
+// there and no shard is fetched again; 6. privacy: no request at all while a
+// clip is made. Each browser gets a fresh profile.
 // Writes test-results/browsers.json (scripts/browser-table.mjs turns it into
 // README's "Browser support" table) and exits 1 when a flow fails or Firefox
 // cannot be started (Debian has it; ZOETROPE_FIREFOX names another binary).
@@ -61,8 +62,12 @@ try {
         const match = /\[zoetrope:timing\] (.*)$/.exec(m.text());
         if (match) timings.push(JSON.parse(match[1] ?? '{}'));
       });
+      /** Every request the page (or its workers) makes while `during` is set: flow 6, privacy. */
+      let during = /** @type {string[] | null} */ (null);
       page.on('request', (r) => {
         if (r.url().includes('/shards/')) shardRequests.push(r.url());
+        // blob: and data: URLs are the page's own bytes (the clip, inline icons), not network requests.
+        if (/^(https?|wss?):/.test(r.url())) during?.push(r.url());
       });
 
       // 1. Install, with progress on the page. The progress text is sampled in the page itself, as the install is quick.
@@ -84,8 +89,13 @@ try {
       const load = timings.find((t) => t.event === 'load');
       const isolated = await page.evaluate(() => self.crossOriginIsolated);
       await page.type('[data-testid=prompt]', 'a red ball bouncing on the grass');
+      during = [];
       await page.click('[data-testid=generate]');
       await page.waitForSelector('[data-testid=result][data-checked=yes], [data-testid=error]', { timeout: 300_000 });
+      const sent = during;
+      during = null;
+      // 6. Privacy: the prompt and the video stay on the device, so a generation makes no request at all.
+      flows['privacy'] = { ok: sent.length === 0, detail: sent.length ? `requests during the generation: ${sent.slice(0, 3).join(', ')}` : 'no request during the generation' };
       const error = await page.$('[data-testid=error]');
       if (error) {
         const text = await page.$eval('[data-testid=error]', (e) => `${e.getAttribute('data-error-name')}: ${e.textContent}`);
