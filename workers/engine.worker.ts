@@ -72,6 +72,16 @@ const yieldToEvents = () =>
     yieldChannel.port2.postMessage(null);
   });
 
+/**
+ * The job's last progress event, awaited: the page's callback is a Comlink proxy on its own
+ * MessagePort, and the result travels on another, so without the wait the result could reach the
+ * page before the job's 'step' events (lesson.spec saw a clip with only 'text' recorded). Messages
+ * on one port arrive in order, so once 'done' has been handled, every event before it has been.
+ */
+async function settledDone(emit: (event: EngineProgress) => unknown): Promise<void> {
+  await emit({ kind: 'done' });
+}
+
 const engine: EngineApi = {
   probe,
 
@@ -294,7 +304,7 @@ const engine: EngineApi = {
       });
       if (options.output === 'frames') {
         // A lesson composes and encodes the frames itself: no upscale, no encoder, no throwaway MP4.
-        emit({ kind: 'done' });
+        await settledDone(emit);
         const frames: FramesResult = {
           mp4: null,
           mimeType: null,
@@ -331,7 +341,7 @@ const engine: EngineApi = {
         if (job.cancelled) throw abortError();
       }, info.tuning.encoderCache).finally(() => upscaling.abort());
       const encodeMs = performance.now() - encodeStarted;
-      emit({ kind: 'done' });
+      await settledDone(emit);
       const result: GenerateResult = {
         mp4: video.bytes,
         mimeType: video.mimeType,
