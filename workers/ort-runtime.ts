@@ -219,16 +219,20 @@ async function webgpuDevice(): Promise<GPUDevice> {
 }
 
 /**
- * Memory exhaustion while a session is made, as ORT and the browser word it:
+ * Memory exhaustion while a session is made or run, as ORT and the browser word it:
  * the C++ allocator's bad_alloc, an aborted or full WASM heap (wasm32: 4 GB
  * at most, and it never shrinks), or a JS ArrayBuffer the browser refused.
  */
 const OUT_OF_MEMORY = /bad_alloc|out of memory|\bOOM\b|Memory\.grow|Cannot enlarge memory|Maximum memory size|Array buffer allocation failed|allocation failed|Aborted\(\)/i;
 
+function isOutOfMemory(error: unknown, text: string): boolean {
+  return OUT_OF_MEMORY.test(text) || error instanceof RangeError;
+}
+
 function sessionError(error: unknown, graph: GraphBytes, backend: Backend, label: string): ZoetropeError {
   const text = errorText(error);
   const where = backend === 'webgpu' ? 'WebGPU' : 'WASM';
-  if (OUT_OF_MEMORY.test(text) || error instanceof RangeError) {
+  if (isOutOfMemory(error, text)) {
     const weightBytes = graph.model.byteLength + graph.externalData.reduce((n, f) => n + f.data.byteLength, 0);
     // Stored weights are only part of it (constants folded while the session is made count too): named when they are sizeable.
     const what = weightBytes >= 1e8 ? `The ${label} (${(weightBytes / 1e9).toFixed(1)} GB of weights)` : `The ${label}`;
@@ -250,7 +254,7 @@ function sessionError(error: unknown, graph: GraphBytes, backend: Backend, label
  */
 function runError(error: unknown, backend: Backend, label: string): ZoetropeError {
   const text = errorText(error);
-  if (OUT_OF_MEMORY.test(text) || error instanceof RangeError) {
+  if (isOutOfMemory(error, text)) {
     return new ZoetropeError(
       'OutOfMemoryError',
       backend === 'wasm'

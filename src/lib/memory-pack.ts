@@ -8,7 +8,7 @@
 
 import type { PackSource } from '../shared/engine-api';
 import type { PackManifest } from '../shared/manifest';
-import { openZoepack } from '../common/zoepack-read';
+import { openZoepack, type OpenedZoepack } from '../common/zoepack-read';
 
 export interface MemoryPack {
   manifest: PackManifest;
@@ -17,8 +17,9 @@ export interface MemoryPack {
   source: Extract<PackSource, { kind: 'zoepack' }>;
 }
 
-export async function openMemoryPack(file: File): Promise<MemoryPack> {
-  const { manifest } = await openZoepack(file); // PackFileError here for a file cut short, not a ZIP, or a bad manifest.
+/** `opened`: the file's table of contents, when the caller has read it already (for the licence step). */
+export async function openMemoryPack(file: File, opened?: OpenedZoepack): Promise<MemoryPack> {
+  const { manifest } = opened ?? (await openZoepack(file)); // PackFileError here for a file cut short, not a ZIP, or a bad manifest.
   const copy = new Blob([await file.arrayBuffer()], { type: 'application/zip' });
   return { manifest, fileName: file.name, bytes: copy.size, source: { kind: 'zoepack', file: copy, fileName: file.name } };
 }

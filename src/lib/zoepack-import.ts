@@ -11,10 +11,12 @@ import { rememberInstall } from './model-library';
 import { deleteUnused, hasShard, putInstallRecord, putShard, type InstallRecord } from '../common/pack-db';
 import { sha256Hex } from '../common/sha256';
 import { ensureRoomFor, requestPersistence } from './storage-quota';
-import { openZoepack } from '../common/zoepack-read';
+import { openZoepack, type OpenedZoepack } from '../common/zoepack-read';
 
 export interface ImportOptions {
   signal?: AbortSignal;
+  /** The file's table of contents, when the caller has read it already (for the licence step). */
+  opened?: OpenedZoepack;
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
 
@@ -26,7 +28,7 @@ export interface ImportOutcome {
 
 export async function importZoepack(file: Blob, fileName: string, options: ImportOptions = {}): Promise<ImportOutcome> {
   // Every shard must be in the file, with its size, before a single byte is stored.
-  const { manifest, shards, readShard } = await openZoepack(file);
+  const { manifest, shards, readShard } = options.opened ?? (await openZoepack(file));
   const bytesTotal = shards.reduce((n, s) => n + s.size, 0);
   const missing = [];
   for (const s of shards) if (!(await hasShard(s.sha256))) missing.push(s);

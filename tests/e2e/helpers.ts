@@ -36,6 +36,22 @@ export async function waitReady(page: Page, timeout = 120_000): Promise<string> 
   return (await status.getAttribute('data-backend')) ?? '';
 }
 
+/**
+ * Loses the GPU device in the middle of the running job, through the engine worker's test hook
+ * (GPUDevice.destroy() on ORT's device, as a driver reset would), and checks what follows:
+ * DeviceLostError with its sentence and next step, no result, then the model ready again on a
+ * fresh worker. Returns the backend it loaded on.
+ */
+export async function loseDeviceMidJob(page: Page, timeout: number): Promise<string> {
+  await page.evaluate(() => new BroadcastChannel('zoetrope-test-hooks').postMessage('destroy-gpu-device'));
+  const error = page.getByTestId('error');
+  await expect(error).toHaveAttribute('data-error-name', 'DeviceLostError', { timeout });
+  await expect(error).toContainText('GPU was reset in the middle of the video');
+  await expect(error).toContainText('press Generate to make it again');
+  await expect(page.getByTestId('result')).toHaveCount(0);
+  return waitReady(page);
+}
+
 export interface ResultFacts {
   codec: string;
   width: number;
