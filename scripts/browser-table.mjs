@@ -17,16 +17,26 @@ const FLOWS = [
   ['decode', 'MP4 decoded back'],
   ['reload', 'reload, nothing fetched again'],
   ['privacy', 'no request while generating'],
+  ['one-thread', 'WASM without COOP/COEP'],
+  ['offline', 'offline'],
+  ['embed', 'embed from another origin'],
+  ['lesson', 'lesson export'],
+  ['webgpu', 'WebGPU'],
 ];
 const chromium = results.find((/** @type {any} */ r) => r.name === 'chromium')?.flows?.generate?.clipMs;
 const cell = (/** @type {any} */ r, /** @type {string} */ flow) => {
   const f = r.flows?.[flow];
   if (!r.started) return `not started: ${r.reason ?? ''}`;
   if (!f) return 'not tested yet';
-  const extra = flow === 'generate' ? ` (${f.threads} threads, isolated ${f.isolated}${typeof chromium === 'number' && f.clipMs ? `, ${(f.clipMs / chromium).toFixed(2)}× Chromium's time` : ''})` : flow === 'encode' ? ` (${f.codec})` : '';
+  const ratio = typeof chromium === 'number' && f.clipMs ? `, ${(f.clipMs / chromium).toFixed(2)}× Chromium's time` : '';
+  const extra = flow === 'generate' ? ` (${f.threads} threads, isolated ${f.isolated}${ratio})` : flow === 'one-thread' ? ` (${f.threads} thread${ratio})` : flow === 'encode' ? ` (${f.codec})` : flow === 'webgpu' ? (f.adapter ? ' (own adapter)' : ' (no adapter: falls back to WASM and says so)') : '';
   return `${f.ok ? 'yes' : '**fails**'}${extra}`;
 };
-console.log(`| browser | ${FLOWS.map(([, label]) => label).join(' | ')} | WebGPU, offline, embed, lesson export, sound |`);
+console.log(`| browser | ${FLOWS.map(([, label]) => label).join(' | ')} | sound |`);
 console.log(`| --- | ${FLOWS.map(() => '---').join(' | ')} | --- |`);
-for (const r of results) console.log(`| ${r.name} ${r.version} | ${FLOWS.map(([flow]) => cell(r, flow ?? '')).join(' | ')} | not tested yet |`);
+for (const r of results) {
+  // A browser that did not start gets one cell with the reason, not a row of failures.
+  if (!r.started) console.log(`| ${r.name} ${r.version} | not started here: ${String(r.reason ?? '').replace(/\|/g, '/').slice(0, 220)} |${' |'.repeat(FLOWS.length)}`);
+  else console.log(`| ${r.name} ${r.version} | ${FLOWS.map(([flow]) => cell(r, flow ?? '')).join(' | ')} | not tested yet |`);
+}
 console.log(`\n(from ${file}, ${date})`);

@@ -8,20 +8,31 @@
 // Chromium runs the same flows in the same run, so each browser's clip time is
 // a ratio to Chromium's on the same machine.
 //
-// Flows (so far): 1. install the built-in pack with progress shown; 2. generate
-// on WASM (threads when the page is cross-origin isolated); 3. the page decodes
-// its own MP4 back to the clip's frame count; 4. reload: the model is still
-// there and no shard is fetched again; 6. privacy: no request at all while a
-// clip is made. Each browser gets a fresh profile.
+// Flows, each in scripts/browsers/: 1–4 and 6 (flow-app: install with
+// progress, WASM clip, MP4 decoded back, reload, privacy); 2b (flow-not-
+// isolated: one thread without COOP/COEP); WebGPU (flow-webgpu: the browser's
+// adapter, or the fallback and what the page says); 7 (flow-lesson: lesson export);
+// 8 (flow-embed: the embed on another origin); 5 (flow-offline: the server
+// shut down, the app from its service worker), last, as it stops the server.
+// Each browser gets a fresh profile and its own servers. WebKitGTK (Debian's
+// MiniBrowser over WebDriver classic) is probed after them (browsers/webkit.mjs).
 // Writes test-results/browsers.json (scripts/browser-table.mjs turns it into
 // README's "Browser support" table) and exits 1 when a flow fails or Firefox
 // cannot be started (Debian has it; ZOETROPE_FIREFOX names another binary).
 //
-//   npm run test:browsers [-- --port 4178 --only firefox]
+//   npm run test:browsers [-- --port 4178 --only firefox,webkitgtk]
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
 import { preview } from 'vite';
+import { appFlows } from './browsers/flow-app.mjs';
+import { embedFlows } from './browsers/flow-embed.mjs';
+import { guarded } from './browsers/flow.mjs';
+import { lessonFlows } from './browsers/flow-lesson.mjs';
+import { notIsolatedFlows, startPlainServer } from './browsers/flow-not-isolated.mjs';
+import { offlineFlows } from './browsers/flow-offline.mjs';
+import { probeWebKit } from './browsers/webkit.mjs';
+import { webgpuFlows } from './browsers/flow-webgpu.mjs';
 
 const args = process.argv.slice(2);
 const PORT = Number(args.includes('--port') ? args[args.indexOf('--port') + 1] : 4178);
@@ -32,100 +43,71 @@ const BROWSERS = [
 ].filter((b) => !only || only.includes(b.name));
 
 if (!existsSync('dist/index.html')) throw new Error('test:browsers: run `npm run build` first (it tests the production build in dist/)');
-const server = await preview({ preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
-const origin = `http://127.0.0.1:${PORT}`;
 
-/** @typedef {{ ok: boolean, detail: string, [k: string]: unknown }} Flow */
-/** @type {{ name: string, version: string, started: boolean, reason?: string, flows: Record<string, Flow> }[]} */
+/** The isolated preview of dist/; stop() also ends kept-alive connections, so the browser really finds it gone. */
+async function startAppServer() {
+  const server = await preview({ preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
+  let stopped = false;
+  return {
+    origin: `http://127.0.0.1:${PORT}`,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      const closed = new Promise((done) => server.httpServer.close(done));
+      /** @type {any} */ (server.httpServer).closeAllConnections?.();
+      await closed;
+    },
+  };
+}
+
+/** @typedef {import('./browsers/flow.mjs').Flow} Flow */
+/** @type {{ name: string, version: string, started: boolean, reason?: string, probe?: Record<string, unknown>, flows: Record<string, Flow> }[]} */
 const results = [];
 let failed = false;
-try {
-  for (const b of BROWSERS) {
-    /** @type {Record<string, Flow>} */
-    const flows = {};
-    let browser;
-    try {
-      browser = await puppeteer.launch({ browser: b.browser, executablePath: b.executablePath, headless: true, args: b.args });
-    } catch (error) {
-      results.push({ name: b.name, version: '', started: false, reason: String(error).slice(0, 300), flows });
-      console.log(`${b.name}: could not be started: ${String(error).slice(0, 300)}`);
-      failed = true;
-      continue;
-    }
-    const version = await browser.version();
-    try {
-      const page = await browser.newPage();
-      /** @type {Record<string, any>[]} */
-      const timings = [];
-      const shardRequests = [];
-      page.on('console', (m) => {
-        const match = /\[zoetrope:timing\] (.*)$/.exec(m.text());
-        if (match) timings.push(JSON.parse(match[1] ?? '{}'));
-      });
-      /** Every request the page (or its workers) makes while `during` is set: flow 6, privacy. */
-      let during = /** @type {string[] | null} */ (null);
-      page.on('request', (r) => {
-        if (r.url().includes('/shards/')) shardRequests.push(r.url());
-        // blob: and data: URLs are the page's own bytes (the clip, inline icons), not network requests.
-        if (/^(https?|wss?):/.test(r.url())) during?.push(r.url());
-      });
-
-      // 1. Install, with progress on the page. The progress text is sampled in the page itself, as the install is quick.
-      await page.evaluateOnNewDocument(() => {
-        const seen = /** @type {string[]} */ ([]);
-        /** @type {any} */ (window).__progress = seen;
-        new MutationObserver(() => {
-          for (const el of document.querySelectorAll('.progress .text')) if (seen.at(-1) !== el.textContent) seen.push(el.textContent ?? '');
-        }).observe(document, { subtree: true, childList: true, characterData: true });
-      });
-      const started = Date.now();
-      await page.goto(`${origin}/?backend=wasm`);
-      await page.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 180_000 });
-      const progress = /** @type {string[]} */ (await page.evaluate(() => /** @type {any} */ (window).__progress));
-      const install = timings.find((t) => t.event === 'install');
-      flows['install'] = { ok: Boolean(install) && progress.some((t) => /^Downloading .* of /.test(t)) && shardRequests.length > 0, detail: `${((Date.now() - started) / 1000).toFixed(1)} s to ready; ${shardRequests.length} shards; progress seen: ${progress.slice(0, 2).join(' | ')}`, ms: install?.ms ?? null };
-
-      // 2 + 3. One clip on WASM, decoded back by the page.
-      const load = timings.find((t) => t.event === 'load');
-      const isolated = await page.evaluate(() => self.crossOriginIsolated);
-      await page.type('[data-testid=prompt]', 'a red ball bouncing on the grass');
-      during = [];
-      await page.click('[data-testid=generate]');
-      await page.waitForSelector('[data-testid=result][data-checked=yes], [data-testid=error]', { timeout: 300_000 });
-      const sent = during;
-      during = null;
-      // 6. Privacy: the prompt and the video stay on the device, so a generation makes no request at all.
-      flows['privacy'] = { ok: sent.length === 0, detail: sent.length ? `requests during the generation: ${sent.slice(0, 3).join(', ')}` : 'no request during the generation' };
-      const error = await page.$('[data-testid=error]');
-      if (error) {
-        const text = await page.$eval('[data-testid=error]', (e) => `${e.getAttribute('data-error-name')}: ${e.textContent}`);
-        flows['generate'] = { ok: false, detail: text.slice(0, 300) };
-      } else {
-        const facts = await page.$eval('[data-testid=result]', (e) => ({ codec: e.getAttribute('data-codec'), frames: Number(e.getAttribute('data-frames')), decoded: Number(e.getAttribute('data-decoded-frames')) }));
-        const gen = timings.find((t) => t.event === 'generate');
-        flows['generate'] = { ok: Boolean(gen), detail: `WASM, ${load?.threads} thread(s), crossOriginIsolated ${isolated}; ${gen ? (gen.totalMs / 1000).toFixed(2) : '?'} s`, threads: load?.threads ?? null, isolated, clipMs: gen?.totalMs ?? null };
-        flows['encode'] = { ok: facts.codec === 'avc' || facts.codec === 'vp9', detail: `MP4 with ${facts.codec}`, codec: facts.codec };
-        flows['decode'] = { ok: facts.frames > 0 && facts.decoded === facts.frames, detail: `${facts.decoded} of ${facts.frames} frames decoded back in the page` };
-      }
-
-      // 4. Reload: still installed, nothing fetched again.
-      const before = shardRequests.length;
-      await page.reload();
-      await page.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 120_000 });
-      flows['reload'] = { ok: shardRequests.length === before, detail: `${shardRequests.length - before} shards fetched after the reload` };
-    } catch (error) {
-      flows['error'] = { ok: false, detail: String(error).slice(0, 300) };
-    } finally {
-      await browser.close();
-    }
-    for (const [flow, r] of Object.entries(flows)) {
-      console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${b.name} ${version}: ${flow}: ${r.detail}`);
-      if (!r.ok) failed = true;
-    }
-    results.push({ name: b.name, version, started: true, flows });
+for (const b of BROWSERS) {
+  /** @type {Record<string, Flow>} */
+  const flows = {};
+  let browser;
+  try {
+    browser = await puppeteer.launch({ browser: b.browser, executablePath: b.executablePath, headless: true, args: b.args });
+  } catch (error) {
+    results.push({ name: b.name, version: '', started: false, reason: String(error).slice(0, 300), flows });
+    console.log(`${b.name}: could not be started: ${String(error).slice(0, 300)}`);
+    failed = true;
+    continue;
   }
-} finally {
-  await new Promise((done) => server.httpServer.close(done));
+  const version = await browser.version();
+  const app = await startAppServer();
+  const plain = await startPlainServer(PORT + 1);
+  try {
+    Object.assign(flows, await guarded('app', () => appFlows(browser, app.origin)));
+    Object.assign(flows, await guarded('one-thread', () => notIsolatedFlows(browser, plain.origin)));
+    Object.assign(flows, await guarded('webgpu', () => webgpuFlows(browser, app.origin)));
+    Object.assign(flows, await guarded('lesson', () => lessonFlows(browser, app.origin)));
+    Object.assign(flows, await guarded('embed', () => embedFlows(browser, app.origin, PORT + 2)));
+    Object.assign(flows, await guarded('offline', () => offlineFlows(browser, app.origin, app.stop)));
+  } finally {
+    await browser.close();
+    await app.stop();
+    await plain.close();
+  }
+  for (const [flow, r] of Object.entries(flows)) {
+    console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${b.name} ${version}: ${flow}: ${r.detail}`);
+    if (!r.ok) failed = true;
+  }
+  results.push({ name: b.name, version, started: true, flows });
+}
+// WebKitGTK: a probe of what the engine has, on the app's own page. It is reported (started or why not), and
+// never fails the run: Debian's WebKitGTK is a best effort here, Firefox is not.
+if (!only || only.includes('webkitgtk')) {
+  const app = await startAppServer();
+  try {
+    const webkit = await probeWebKit(app.origin, PORT + 3);
+    results.push({ name: 'webkitgtk', version: webkit.version, started: webkit.started, flows: {}, ...(webkit.reason ? { reason: webkit.reason } : {}), ...(webkit.probe ? { probe: webkit.probe } : {}) });
+    console.log(`${webkit.started ? 'ok  ' : 'SKIP'} webkitgtk ${webkit.version}: ${webkit.started ? `probe ${JSON.stringify(webkit.probe)}` : `not started: ${webkit.reason}`}`);
+  } finally {
+    await app.stop();
+  }
 }
 const chromium = results.find((r) => r.name === 'chromium')?.flows['generate']?.['clipMs'];
 for (const r of results) {
