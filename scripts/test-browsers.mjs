@@ -11,7 +11,8 @@
 // Flows, each in scripts/browsers/: 1–4 and 6 (flow-app: install with
 // progress, WASM clip, MP4 decoded back, reload, privacy); 2b (flow-not-
 // isolated: one thread without COOP/COEP); WebGPU (flow-webgpu: the browser's
-// adapter, or the fallback and what the page says); 7 (flow-lesson: lesson export);
+// adapter, or the fallback and what the page says); backup (flow-backup: a
+// .zoepack export without showSaveFilePicker streams through OPFS); 7 (flow-lesson: lesson export);
 // 8 (flow-embed: the embed on another origin); 5 (flow-offline: the server
 // shut down, the app from its service worker), last, as it stops the server.
 // Each browser gets a fresh profile and its own servers. WebKitGTK (Debian's
@@ -26,6 +27,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
 import { preview } from 'vite';
 import { appFlows } from './browsers/flow-app.mjs';
+import { backupFlows } from './browsers/flow-backup.mjs';
 import { embedFlows } from './browsers/flow-embed.mjs';
 import { guarded } from './browsers/flow.mjs';
 import { lessonFlows } from './browsers/flow-lesson.mjs';
@@ -84,6 +86,7 @@ for (const b of BROWSERS) {
     Object.assign(flows, await guarded('one-thread', () => notIsolatedFlows(browser, plain.origin)));
     Object.assign(flows, await guarded('webgpu', () => webgpuFlows(browser, app.origin)));
     Object.assign(flows, await guarded('lesson', () => lessonFlows(browser, app.origin)));
+    Object.assign(flows, await guarded('backup', () => backupFlows(browser, app.origin)));
     Object.assign(flows, await guarded('embed', () => embedFlows(browser, app.origin, PORT + 2)));
     Object.assign(flows, await guarded('offline', () => offlineFlows(browser, app.origin, app.stop)));
   } finally {

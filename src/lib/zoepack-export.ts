@@ -35,6 +35,8 @@ export interface ExportResult {
   bytes: number;
   /** The disk-backed file to offer as a download; null when it went into a picked file. */
   file: File | null;
+  /** Where it was written: the picked file, a temporary OPFS file, or Blob parts in memory (neither API). */
+  via: 'picked' | 'opfs' | 'blob';
 }
 
 type Chunk = Uint8Array<ArrayBuffer>;
@@ -55,7 +57,7 @@ export async function pickSaveTarget(manifest: PackManifest): Promise<SaveTarget
 }
 
 export async function exportZoepack(manifest: PackManifest, target: SaveTarget, options: ZoepackWriteOptions = {}): Promise<ExportResult> {
-  if (target) return { bytes: await writeInto(manifest, await target.createWritable(), options), file: null };
+  if (target) return { bytes: await writeInto(manifest, await target.createWritable(), options), file: null, via: 'picked' };
   const dir = await exportDir();
   if (dir && typeof Worker !== 'undefined') {
     await clearExports(dir);
@@ -63,14 +65,14 @@ export async function exportZoepack(manifest: PackManifest, target: SaveTarget, 
     const name = zoepackFileName(manifest);
     try {
       const bytes = await writeInWorker(manifest, name, options);
-      if (bytes !== null) return { bytes, file: await (await dir.getFileHandle(name)).getFile() };
+      if (bytes !== null) return { bytes, file: await (await dir.getFileHandle(name)).getFile(), via: 'opfs' };
     } catch (e) {
       await dir.removeEntry(name).catch(() => {});
       throw e;
     }
   }
   const file = await exportToBlob(manifest, options);
-  return { bytes: file.size, file };
+  return { bytes: file.size, file, via: 'blob' };
 }
 
 /** Runs the export worker; resolves with the bytes written, or null where sync access handles are missing. */

@@ -156,3 +156,27 @@ test('a stored shard whose bytes no longer match is found and fetched again, alo
   await page.getByTestId('check-files').click();
   await expect(page.getByTestId('library-note')).toContainText('Every stored piece of Tiny random-weights TEST FIXTURE is intact');
 });
+
+test('Safari\'s 7-day deletion is said next to the storage figures, with the .zoepack backup (Chromium with Safari\'s user agent)', async ({ browser }) => {
+  // A real Safari is not available here: this checks the page's wording and where it appears, with the user
+  // agent of Safari 18 on an iPad; the rules themselves are unit-tested on real Safari, Chrome and Firefox agents.
+  const context = await browser.newContext({
+    userAgent: 'Mozilla/5.0 (iPad; CPU OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+  });
+  const page = await context.newPage();
+  logConsole(page);
+  await openLibrary(page);
+  const risk = page.getByTestId('storage').getByTestId('eviction-risk');
+  await expect(risk).toHaveAttribute('data-kind', 'safari-7-days');
+  await expect(risk).toContainText('after 7 days in which you use Safari but not Zoetrope');
+  await expect(risk).toContainText('Export .zoepack');
+  await context.close();
+
+  // The default Chromium says nothing of Safari's rule.
+  const plain = await browser.newPage();
+  await openLibrary(plain);
+  await expect(plain.getByTestId('storage')).toContainText(/Storage is (not )?persistent/);
+  const kinds = await plain.getByTestId('eviction-risk').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+  expect(kinds.filter((k) => k !== 'disk-pressure')).toEqual([]);
+  await plain.close();
+});
