@@ -23,6 +23,8 @@ const FLOWS = [
   ['lesson', 'lesson export'],
   ['webgpu', 'WebGPU'],
   ['backup', '.zoepack backup'],
+  ['memory', 'WASM memory'],
+  ['private', 'private window'],
 ];
 const chromium = results.find((/** @type {any} */ r) => r.name === 'chromium')?.flows?.generate?.clipMs;
 const cell = (/** @type {any} */ r, /** @type {string} */ flow) => {
@@ -30,7 +32,7 @@ const cell = (/** @type {any} */ r, /** @type {string} */ flow) => {
   if (!r.started) return `not started: ${r.reason ?? ''}`;
   if (!f) return 'not tested yet';
   const ratio = typeof chromium === 'number' && f.clipMs ? `, ${(f.clipMs / chromium).toFixed(2)}× Chromium's time` : '';
-  const extra = flow === 'generate' ? ` (${f.threads} threads, isolated ${f.isolated}${ratio})` : flow === 'one-thread' ? ` (${f.threads} thread${ratio})` : flow === 'encode' ? ` (${f.codec})` : flow === 'backup' ? ` (${f.via})` : flow === 'webgpu' ? (f.adapter ? ' (own adapter)' : ' (no adapter: falls back to WASM and says so)') : '';
+  const extra = flow === 'generate' ? ` (${f.threads} threads, isolated ${f.isolated}${ratio})` : flow === 'one-thread' ? ` (${f.threads} thread${ratio})` : flow === 'encode' ? ` (${f.codec})` : flow === 'memory' ? ` (${f.mib} MiB)` : flow === 'backup' ? ` (${f.via})` : flow === 'webgpu' ? (f.adapter ? ' (own adapter)' : ' (no adapter: falls back to WASM and says so)') : '';
   return `${f.ok ? 'yes' : '**fails**'}${extra}`;
 };
 console.log(`| browser | ${FLOWS.map(([, label]) => label).join(' | ')} | sound |`);

@@ -12,7 +12,9 @@
 // progress, WASM clip, MP4 decoded back, reload, privacy); 2b (flow-not-
 // isolated: one thread without COOP/COEP); WebGPU (flow-webgpu: the browser's
 // adapter, or the fallback and what the page says); backup (flow-backup: a
-// .zoepack export without showSaveFilePicker streams through OPFS); 7 (flow-lesson: lesson export);
+// .zoepack export without showSaveFilePicker streams through OPFS); memory
+// (flow-memory: how far shared WASM memory grows); private (flow-private,
+// Firefox: a private window); 7 (flow-lesson: lesson export);
 // 8 (flow-embed: the embed on another origin); 5 (flow-offline: the server
 // shut down, the app from its service worker), last, as it stops the server.
 // Each browser gets a fresh profile and its own servers. WebKitGTK (Debian's
@@ -31,6 +33,8 @@ import { backupFlows } from './browsers/flow-backup.mjs';
 import { embedFlows } from './browsers/flow-embed.mjs';
 import { guarded } from './browsers/flow.mjs';
 import { lessonFlows } from './browsers/flow-lesson.mjs';
+import { memoryFlows } from './browsers/flow-memory.mjs';
+import { privateFlows } from './browsers/flow-private.mjs';
 import { notIsolatedFlows, startPlainServer } from './browsers/flow-not-isolated.mjs';
 import { offlineFlows } from './browsers/flow-offline.mjs';
 import { probeWebKit } from './browsers/webkit.mjs';
@@ -87,6 +91,8 @@ for (const b of BROWSERS) {
     Object.assign(flows, await guarded('webgpu', () => webgpuFlows(browser, app.origin)));
     Object.assign(flows, await guarded('lesson', () => lessonFlows(browser, app.origin)));
     Object.assign(flows, await guarded('backup', () => backupFlows(browser, app.origin)));
+    Object.assign(flows, await guarded('memory', () => memoryFlows(browser, app.origin)));
+    if (b.name === 'firefox') Object.assign(flows, await guarded('private', () => privateFlows(b.executablePath, app.origin)));
     Object.assign(flows, await guarded('embed', () => embedFlows(browser, app.origin, PORT + 2)));
     Object.assign(flows, await guarded('offline', () => offlineFlows(browser, app.origin, app.stop)));
   } finally {
