@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 
 const DRIVER = process.env['ZOETROPE_WEBKIT_DRIVER'] ?? '/usr/bin/WebKitWebDriver';
 const BINARY = process.env['ZOETROPE_WEBKIT'] ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+const EXTRA_ARGS = (process.env['ZOETROPE_WEBKIT_ARGS'] ?? '').split(' ').filter(Boolean);
 
 /** What the probe page reports, or why there is no report. */
 const PROBE = `const done = arguments[0]; (async () => {
@@ -45,7 +46,7 @@ export async function probeWebKit(origin, port) {
     let session = null;
     for (let i = 0; i < 40 && !session; i++) {
       await new Promise((r) => setTimeout(r, 250));
-      session = await call('/session', { capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: BINARY, args: ['--automation'] } } } }).catch(() => null);
+      session = await call('/session', { capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: BINARY, args: ['--automation', ...EXTRA_ARGS] } } } }).catch(() => null);
     }
     const id = session?.value?.sessionId;
     if (!id) return { started: false, version: '', reason: `WebKitWebDriver gave no session: ${JSON.stringify(session?.value ?? null).slice(0, 200)} ${log.slice(-200)}` };
