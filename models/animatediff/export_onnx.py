@@ -82,12 +82,14 @@ def param_bytes(module: nn.Module) -> int:
 
 
 def export_graph(module: nn.Module, args: tuple, role: str, out_dir: str, file: str,
-                 external: bool | None = None, max_file_bytes: int = 256 * MIB):
+                 external: bool | None = None, max_file_bytes: int = 256 * MIB,
+                 io_names: tuple[list[str], list[str]] | None = None):
     """Exports one graph to out_dir/file. Returns the manifest's graph entry: the file name, or
     {"file", "externalData": [...]} when its weights are in external data files.
 
-    external None: external data only if the weights pass AUTO_EXTERNAL_BYTES."""
-    inputs, outputs = IO_NAMES[role]
+    external None: external data only if the weights pass AUTO_EXTERNAL_BYTES.
+    io_names: (inputs, outputs) for another kind's graphs (models/wan); IO_NAMES[role] otherwise."""
+    inputs, outputs = io_names or IO_NAMES[role]
     if external is None:
         external = param_bytes(module) > AUTO_EXTERNAL_BYTES
     scratch = tempfile.mkdtemp(prefix=f".export-{role}-", dir=out_dir)

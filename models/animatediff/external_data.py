@@ -50,6 +50,7 @@ def split_external(model: onnx.ModelProto, base_dir: str, out_dir: str, name: st
     if max_file_bytes < ALIGN or max_file_bytes > HARD_LIMIT:
         raise ValueError(f"--max-file-mb: a data file must be between {ALIGN} bytes and 2 GiB, got {max_file_bytes}")
     os.makedirs(out_dir, exist_ok=True)
+    _external_constants_to_initializers(model)
     files: list[str] = []
     handle = None
     used = 0
@@ -86,6 +87,27 @@ def split_external(model: onnx.ModelProto, base_dir: str, out_dir: str, name: st
         if os.path.dirname(f) == os.path.normpath(out_dir) and os.path.exists(f):
             os.remove(f)
     return files
+
+
+def _external_constants_to_initializers(model: onnx.ModelProto) -> None:
+    """A Constant node whose tensor torch wrote as an external file (it does that for a large constant,
+    e.g. the wan DiT's RoPE tables and LayerNorm ones, as for weights, when the graph passes 2 GiB) becomes
+    an initializer of the same name, so that its bytes move into the numbered files with the weights
+    instead of pointing at a scratch file that is deleted after the export."""
+    g = model.graph
+    keep = []
+    for n in g.node:
+        if (n.op_type == "Constant" and len(n.attribute) == 1 and n.attribute[0].name == "value"
+                and n.attribute[0].t.data_location == TensorProto.EXTERNAL):
+            t = TensorProto()
+            t.CopyFrom(n.attribute[0].t)
+            t.name = n.output[0]
+            g.initializer.append(t)
+        else:
+            keep.append(n)
+    if len(keep) != len(g.node):
+        del g.node[:]
+        g.node.extend(keep)
 
 
 def _set_inline(t: TensorProto, data: bytes) -> None:

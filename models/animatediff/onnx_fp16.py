@@ -59,16 +59,22 @@ def _float_values(model: onnx.ModelProto) -> set[str]:
     return out
 
 
-def _needs(node: onnx.NodeProto, k: int) -> int | None:
+def _is_fp32(node: onnx.NodeProto, keep: tuple[str, ...] = ()) -> bool:
+    """On the block list, or named inside one of the `keep` scopes (a part of the node's name, as torch's
+    exporter names nodes by module path: the wan DiT keeps its timestep sinusoid in fp32 this way)."""
+    return node.op_type in BLOCK or any(part in node.name for part in keep)
+
+
+def _needs(node: onnx.NodeProto, k: int, keep: tuple[str, ...] = ()) -> int | None:
     """The dtype node's k-th input must have: F16/F32, or None (takes any)."""
     if node.op_type in ANY_TYPE:
         return None
     if k in FP32_INPUTS.get(node.op_type, ()):
         return F32
-    return F32 if node.op_type in BLOCK else F16
+    return F32 if _is_fp32(node, keep) else F16
 
 
-def _plan(model: onnx.ModelProto):
+def _plan(model: onnx.ModelProto, keep: tuple[str, ...] = ()):
     g = model.graph
     _constants_to_initializers(g)
     floats = _float_values(model)
@@ -77,7 +83,7 @@ def _plan(model: onnx.ModelProto):
     for n in g.node:
         for k, name in enumerate(n.input):
             if name in floats:
-                need = _needs(n, k)
+                need = _needs(n, k, keep)
                 if need is not None:
                     wants.setdefault(name, set()).add(need)
     # dtype each float tensor is produced in
@@ -86,20 +92,21 @@ def _plan(model: onnx.ModelProto):
         if t.data_type == F32:
             produced[name] = F16 if wants.get(name) == {F16} else F32
     for n in g.node:
-        half = n.op_type not in BLOCK
+        half = not _is_fp32(n, keep)
         for o in n.output:
             if o in floats:
                 produced[o] = F16 if half else F32
     return floats, inits, produced
 
 
-def to_fp16(model: onnx.ModelProto, inplace: bool = False) -> onnx.ModelProto:
-    """inplace: convert `model` itself (a 5 GB UNet is not copied first)."""
+def to_fp16(model: onnx.ModelProto, inplace: bool = False, keep: tuple[str, ...] = ()) -> onnx.ModelProto:
+    """inplace: convert `model` itself (a 5 GB UNet is not copied first). keep: name parts of nodes that
+    stay fp32 besides the block list (_is_fp32)."""
     m = model if inplace else onnx.ModelProto()
     if not inplace:
         m.CopyFrom(model)
     g = m.graph
-    floats, inits, produced = _plan(m)
+    floats, inits, produced = _plan(m, keep)
     for name, t in inits.items():
         if t.data_type == F32 and produced[name] == F16:
             t.CopyFrom(numpy_helper.from_array(_half(numpy_helper.to_array(t)), name))
@@ -118,13 +125,13 @@ def to_fp16(model: onnx.ModelProto, inplace: bool = False) -> onnx.ModelProto:
     for n in g.node:
         for k, name in enumerate(n.input):
             if name in floats:
-                need = _needs(n, k)
+                need = _needs(n, k, keep)
                 if need is not None and produced.get(name, F32) != need:
                     n.input[k] = cast(name, need)
-        if n.op_type == "Cast" and n.attribute[0].i == F32 and n.output[0] in floats:
+        if n.op_type == "Cast" and n.attribute[0].i == F32 and n.output[0] in floats and not _is_fp32(n, keep):
             n.attribute[0].i = F16
         for a in n.attribute:  # a float value attribute (ConstantOfShape) follows its node's dtype
-            if a.name == "value" and a.t.data_type == F32 and n.op_type not in BLOCK:
+            if a.name == "value" and a.t.data_type == F32 and not _is_fp32(n, keep):
                 a.t.CopyFrom(numpy_helper.from_array(_half(numpy_helper.to_array(a.t))))
         new_nodes.append(n)
         for j, o in enumerate(n.output):
@@ -140,12 +147,12 @@ def to_fp16(model: onnx.ModelProto, inplace: bool = False) -> onnx.ModelProto:
     return m
 
 
-def emulate_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
+def emulate_fp16(model: onnx.ModelProto, keep: tuple[str, ...] = ()) -> onnx.ModelProto:
     """fp32 graph whose fp16-held tensors (weights and activations) are rounded through fp16."""
     m = onnx.ModelProto()
     m.CopyFrom(model)
     g = m.graph
-    floats, inits, produced = _plan(m)
+    floats, inits, produced = _plan(m, keep)
     for name, t in inits.items():
         if t.data_type == F32 and produced[name] == F16:
             t.CopyFrom(numpy_helper.from_array(_half(numpy_helper.to_array(t)).astype(np.float32), name))
@@ -162,10 +169,10 @@ def emulate_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
     for n in g.node:
         for k, name in enumerate(n.input):
             # an fp16 op reading a graph input sees it after the input's Cast to fp16
-            if name in floats and name in {i.name for i in g.input} and _needs(n, k) == F16:
+            if name in floats and name in {i.name for i in g.input} and _needs(n, k, keep) == F16:
                 n.input[k] = round16(name)
         nodes.append(n)
-        if n.op_type not in BLOCK:
+        if not _is_fp32(n, keep):
             for j, o in enumerate(n.output):
                 if o in floats:
                     raw = f"{o}__raw"

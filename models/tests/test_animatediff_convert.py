@@ -175,6 +175,26 @@ class ExternalDataTest(unittest.TestCase):
             self.assertGreater(len(external_files(m)), 3)
             self.check_split(m, d, 320 * 1024)
 
+    def test_constant_nodes_torch_wrote_as_external_files_move_into_the_data_files(self):
+        """torch 1.13 writes a > 2 GiB graph's large Constant node values as external files too (the wan
+        DiT's RoPE tables): they must end up in the numbered files, not point at the deleted scratch."""
+        m = toy_model()
+        big = np.arange(2000, dtype=np.float32).reshape(500, 4)
+        m.graph.node.insert(0, helper.make_node("Constant", [], ["c"], value=numpy_helper.from_array(big)))
+        m.graph.node.append(helper.make_node("ReduceMax", ["c"], ["cm"], axes=[0], keepdims=1))
+        m.graph.output.append(helper.make_tensor_value_info("cm", TensorProto.FLOAT, [1, 4]))
+        with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as out:
+            onnx.save_model(m, os.path.join(d, "toy.onnx"), save_as_external_data=True,
+                            all_tensors_to_one_file=False, size_threshold=0, convert_attribute=True)
+            src = onnx.load(os.path.join(d, "toy.onnx"), load_external_data=False)
+            self.assertEqual(src.graph.node[0].attribute[0].t.data_location, TensorProto.EXTERNAL)
+            files = split_external(src, d, out, "toy.onnx", 320 * 1024)
+            self.assertEqual(sorted(os.listdir(out)), sorted(["toy.onnx", *files]))
+            back = onnx.load(os.path.join(out, "toy.onnx"))
+            self.assertNotIn("Constant", [n.op_type for n in back.graph.node])
+            np.testing.assert_array_equal(numpy_helper.to_array(next(t for t in back.graph.initializer if t.name == "c")), big)
+            onnx.checker.check_model(back)
+
     def test_a_tensor_over_the_limit_is_an_error(self):
         with tempfile.TemporaryDirectory() as out, self.assertRaisesRegex(ValueError, "max-file-mb"):
             split_external(toy_model(), ".", out, "toy.onnx", 64 * 1024)
