@@ -12,7 +12,9 @@ const OUT_DIR = process.env['ZOETROPE_E2E_OUTDIR'] ?? 'dist';
 // The animatediff kind's pack (tests/e2e/animatediff.spec.ts): the TEST FIXTURE, or another pack of that kind
 // (a full-size random-weight one outside git) named by ZOETROPE_ANIMATEDIFF_PACK.
 const ANIMATEDIFF_PACK = process.env['ZOETROPE_ANIMATEDIFF_PACK'] ?? 'tests/fixtures/animatediff-tiny-pack';
-const EXTRA_PACKS = ['tests/fixtures/fixture-pack', ANIMATEDIFF_PACK].filter((dir) => existsSync(`${dir}/manifest.json`)).join(',');
+// The wan kind's pack (tests/e2e/wan.spec.ts): the TEST FIXTURE, or another pack of that kind named by ZOETROPE_WAN_PACK.
+const WAN_PACK = process.env['ZOETROPE_WAN_PACK'] ?? 'tests/fixtures/wan-tiny-pack';
+const EXTRA_PACKS = ['tests/fixtures/fixture-pack', ANIMATEDIFF_PACK, WAN_PACK].filter((dir) => existsSync(`${dir}/manifest.json`)).join(',');
 const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export default defineConfig({

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // @ts-check
 // Owns `npm run bench -- --model <pack dir>`: per-stage times and peak memory
-// of any pack folder (made for the animatediff kind: the tiny TEST FIXTURE
-// pack, or the full-size random-weight one), in headless Chromium (Debian's,
+// of any pack folder (made for the converted kinds: animatediff's and wan's
+// tiny TEST FIXTURE packs, or a full-size random-weight one), in headless Chromium (Debian's,
 // or ZOETROPE_CHROMIUM) against the production build, through the app's own
 // path: licence, verified install into IndexedDB, sessions, then whole jobs.
 // scripts/bench.mjs hands over to this file when --model names a folder; the
@@ -10,7 +10,7 @@
 // there.
 //  - Stages: install (MB/s), each graph's session creation, the load's read /
 //    sessions / warm-up, and per job text encoding, each denoiser step,
-//    decoding (the VAE, all frames), frames + hash, MP4 encoding, the whole job.
+//    decoding (the VAE or TAEW, all frames), frames + hash, MP4 encoding, the whole job.
 //  - Memory: peak RSS of the renderer (the engine worker lives there), the GPU
 //    process and all browser processes while installing, loading and
 //    generating; the page's and the engine worker's JS heap
@@ -241,7 +241,7 @@ export function printPackReport(results) {
     ['jobs (first is cold; the rest are medians)', ...cols.map((k) => String(c(k).jobs))],
     ['text encoder (ORT)', ...cols.map((k) => ms(c(k).textOrtMs))],
     ['one denoiser step: ORT / whole step', ...cols.map((k) => `${ms(c(k).stepOrtMs)} / ${ms(c(k).stepMs)}`)],
-    ['decoder (VAE, all frames)', ...cols.map((k) => ms(c(k).decodeMs))],
+    ['decoder (VAE or TAEW, all frames)', ...cols.map((k) => ms(c(k).decodeMs))],
     ['frames + hash', ...cols.map((k) => ms(c(k).framesMs))],
     ['MP4 (upscale + encode)', ...cols.map((k) => ms(c(k).encodeMs))],
     ['whole job: cold / warm', ...cols.map((k) => `${ms(c(k).coldMs)} / ${ms(c(k).totalMs)}`)],

@@ -17,7 +17,7 @@ import { runnerImport } from 'vite';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_SHARD_SIZE = 32 * 1024 * 1024;
-const DESCRIPTOR_KEYS = ['id', 'name', 'version', 'license', 'fixture', 'description', 'pipeline', 'video', 'sample', 'scheduler', 'tokenizer', 'graphs', 'variants', 'vocabulary', 'latent', 'licenseText', 'sources', 'gpuLimits', 'requiresGpu'];
+const DESCRIPTOR_KEYS = ['id', 'name', 'version', 'license', 'fixture', 'description', 'pipeline', 'video', 'sample', 'scheduler', 'tokenizer', 'graphs', 'variants', 'vocabulary', 'latent', 'embeddings', 'decoder', 'licenseText', 'sources', 'gpuLimits', 'requiresGpu'];
 
 /** @param {string} message @returns {never} */
 function die(message) {
@@ -77,7 +77,10 @@ async function main() {
   const graphFiles = [graphs.textEncoder, graphs.denoiser, graphs.decoder].flatMap((g) =>
     g && typeof g === 'object' ? [g.file, ...(Array.isArray(g.externalData) ? g.externalData : [])] : [g],
   );
-  const named = [descriptor.tokenizer?.file, ...graphFiles, ...variantFiles];
+  // Pack files a kind reads besides its graphs (the wan kind's token table, outside the text encoder).
+  const embeddings = descriptor.embeddings ?? {};
+  const tableFiles = [...(Array.isArray(embeddings.files) ? embeddings.files : []), embeddings.scales];
+  const named = [descriptor.tokenizer?.file, ...graphFiles, ...variantFiles, ...tableFiles];
   /** @type {string[]} */
   const wanted = [...new Set(named.filter((p) => typeof p === 'string').map(String))];
   for (const f of readdirSync(src)) {

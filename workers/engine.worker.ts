@@ -122,16 +122,29 @@ const engine: EngineApi = {
       return graph === null ? [] : [{ ...spec, graph }];
     });
     // Each graph's files are read (and checked, shard by shard) just before its session is made and
-    // dropped after it, so a multi-GB pack is never held whole (graph-bytes.ts). The tokenizer first.
+    // dropped after it, so a multi-GB pack is never held whole (graph-bytes.ts). The tokenizer first,
+    // then any other file the kind keeps in memory (its files(): the wan kind's token table).
     const tokenizerEntry = manifest.files.find((f) => f.path === manifest.tokenizer.file)!;
-    const tally: ReadTally = { done: 0, total: roles.reduce((n, r) => n + graphEntries(manifest, r.graph).reduce((m, f) => m + f.size, 0), tokenizerEntry.size), ms: 0 };
+    const extraEntries = (kind.files?.(manifest) ?? []).map((path) => {
+      const entry = manifest.files.find((f) => f.path === path);
+      if (!entry) throw new ZoetropeError('UnsupportedModelError', `The pack lists no file ${path}, which its pipeline "${manifest.pipeline}" needs.`, { file: path });
+      return entry;
+    });
+    const firstBytes = extraEntries.reduce((n, f) => n + f.size, tokenizerEntry.size);
+    const tally: ReadTally = { done: 0, total: roles.reduce((n, r) => n + graphEntries(manifest, r.graph).reduce((m, f) => m + f.size, 0), firstBytes), ms: 0 };
     const onRead = () => onProgress({ kind: 'loading', stage: 'reading', done: tally.done, total: tally.total });
     onRead();
     const readStarted = performance.now();
     const tokenizerJson: unknown = JSON.parse(new TextDecoder().decode(await pack.readFile(tokenizerEntry)));
     tally.done += tokenizerEntry.size;
-    tally.ms += performance.now() - readStarted;
     onRead();
+    const files = new Map<string, Uint8Array>();
+    for (const entry of extraEntries) {
+      files.set(entry.path, await pack.readFile(entry));
+      tally.done += entry.size;
+      onRead();
+    }
+    tally.ms += performance.now() - readStarted;
     const graphCount = roles.length;
     const sessionStarted = performance.now();
     const sessions: Partial<Record<(typeof roles)[number]['role'], ModelSession>> = {};
@@ -145,7 +158,7 @@ const engine: EngineApi = {
           return createSession(bytes, sessionRequest, r.label);
         });
       }
-      pipeline = kind.create({ manifest, tokenizerJson, sessions, tuning });
+      pipeline = kind.create({ manifest, tokenizerJson, sessions, tuning, files });
     } catch (error) {
       // No model is loaded, so nothing else would free these sessions.
       for (const session of Object.values(sessions)) await session?.release();

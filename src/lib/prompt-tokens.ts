@@ -1,5 +1,5 @@
 // Owns the live token count of the prompt box for packs whose prompt is
-// free text (a subword BPE such as CLIP's): the page builds the pack's own
+// free text (CLIP's subword BPE, umT5's Unigram): the page builds the pack's own
 // tokenizer from its stored tokenizer.json (the same file and the same
 // @huggingface/tokenizers the engine uses), so the count it shows is the
 // count the text encoder will see, and it can say exactly where a long
@@ -7,7 +7,7 @@
 // so the built-in model's page never fetches it.
 
 import type { PackSource } from '../shared/engine-api';
-import { modelKey, type PackManifest } from '../shared/manifest';
+import { modelKey, type PackManifest, type PromptCapabilities } from '../shared/manifest';
 import { openPackSource } from '../common/pack-source';
 
 export interface TokenCount {
@@ -21,17 +21,26 @@ export interface TokenCount {
 
 export type TokenCounter = (prompt: string) => TokenCount;
 
-/** CLIP's whitespace_clean and lower(), as workers/pipelines/animatediff/clip-tokens.ts cleans before BPE. */
-function clean(prompt: string): string {
-  return prompt.replace(/\s+/g, ' ').trim().toLowerCase();
+/** What the engine does to the prompt before its tokenizer: the capabilities' maxTokens, and lowercase. */
+export type CountRules = Pick<PromptCapabilities, 'maxTokens' | 'lowercase'>;
+
+/**
+ * Whitespace collapsed and trimmed, as every free-text kind's engine side does (CLIP's whitespace_clean,
+ * Wan's clean='whitespace'), then lowercased where the kind lowercases (CLIP's lower()).
+ */
+function clean(prompt: string, lowercase: boolean): string {
+  const text = prompt.replace(/\s+/g, ' ').trim();
+  return lowercase ? text.toLowerCase() : text;
 }
 
-/** A counter from a parsed tokenizer.json; `max` is the capabilities' maxTokens. */
-export async function tokenCounterFrom(tokenizerJson: unknown, max: number): Promise<TokenCounter> {
+/** A counter from a parsed tokenizer.json, under the pack's capabilities. */
+export async function tokenCounterFrom(tokenizerJson: unknown, rules: CountRules): Promise<TokenCounter> {
   const { Tokenizer } = await import('@huggingface/tokenizers');
   const tokenizer = new Tokenizer(tokenizerJson as object, {});
+  const max = rules.maxTokens;
+  const lowercase = rules.lowercase === true;
   return (prompt) => {
-    const text = clean(prompt);
+    const text = clean(prompt, lowercase);
     if (text === '') return { count: 0, max, cutText: '' };
     const encoding = tokenizer.encode(text, { add_special_tokens: false });
     const count = encoding.ids.length;
@@ -49,13 +58,13 @@ export async function tokenCounterFrom(tokenizerJson: unknown, max: number): Pro
  * The pack's counter, from its checked tokenizer.json wherever the engine reads it: the install
  * in IndexedDB, or a .zoepack held in memory (`source`). Null when the file cannot be read.
  */
-export async function loadTokenCounter(manifest: PackManifest, max: number, source?: PackSource): Promise<TokenCounter | null> {
+export async function loadTokenCounter(manifest: PackManifest, rules: CountRules, source?: PackSource): Promise<TokenCounter | null> {
   const entry = manifest.files.find((f) => f.path === manifest.tokenizer.file);
   if (!entry) return null;
   try {
     const reader = await openPackSource({ modelKey: modelKey(manifest), ...(source ? { source } : {}) });
     const json: unknown = JSON.parse(new TextDecoder().decode(await reader.readFile(entry)));
-    return await tokenCounterFrom(json, max);
+    return await tokenCounterFrom(json, rules);
   } catch {
     return null;
   }

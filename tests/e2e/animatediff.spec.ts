@@ -9,7 +9,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appUrl, checkedResultFacts, logConsole, loseDeviceMidJob, waitReady, type ResultFacts } from './helpers';
+import { appUrl, checkedResultFacts, logConsole, loseDeviceMidJob, progressTexts, recordProgressTexts, waitReady, type ResultFacts } from './helpers';
 
 // The pack playwright.config.ts serves for this kind (ZOETROPE_ANIMATEDIFF_PACK names another one).
 const PACK_DIR = process.env['ZOETROPE_ANIMATEDIFF_PACK'] ?? join(import.meta.dirname, '../fixtures/animatediff-tiny-pack');
@@ -21,20 +21,6 @@ const PACK = JSON.parse(readFileSync(join(PACK_DIR, 'manifest.json'), 'utf8')) a
 };
 const MANIFEST = `/models/${PACK.id}/manifest.json`;
 const PROMPT = 'a red ball bouncing on green grass';
-
-/** Records every progress text the page shows (a tiny model's frames decode in milliseconds, faster than a poll). */
-async function recordProgressTexts(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const seen: string[] = [];
-    (window as unknown as { __progressTexts: string[] }).__progressTexts = seen;
-    new MutationObserver(() => {
-      for (const el of document.querySelectorAll('.progress .text')) {
-        const t = el.textContent ?? '';
-        if (seen[seen.length - 1] !== t) seen.push(t);
-      }
-    }).observe(document, { subtree: true, childList: true, characterData: true });
-  });
-}
 
 /** The page's per-job timings ([zoetrope:timing] console lines): per-stage times of each clip, for the log. */
 function logTimings(page: Page): void {
@@ -52,7 +38,6 @@ function logTimings(page: Page): void {
   });
 }
 
-const progressTexts = (page: Page) => page.evaluate(() => (window as unknown as { __progressTexts: string[] }).__progressTexts);
 
 /** Opens the pack by ?model=, accepts its licence, installs it; returns the backend it loaded on. */
 async function installWithLicence(page: Page, backend: 'wasm' | 'webgpu'): Promise<string> {

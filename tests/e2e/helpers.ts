@@ -139,3 +139,20 @@ export async function dataTransferWith(page: Page, bytes: Buffer, name: string, 
     { b64: bytes.toString('base64'), name, type },
   );
 }
+
+/** Records every progress text the page shows (a tiny model's frames decode in milliseconds, faster than a poll). */
+export async function recordProgressTexts(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __progressTexts: string[] }).__progressTexts = seen;
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll('.progress .text')) {
+        const t = el.textContent ?? '';
+        if (seen[seen.length - 1] !== t) seen.push(t);
+      }
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+/** The progress texts recordProgressTexts saw, in order. */
+export const progressTexts = (page: Page) => page.evaluate(() => (window as unknown as { __progressTexts: string[] }).__progressTexts);

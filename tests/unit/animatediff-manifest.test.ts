@@ -82,6 +82,7 @@ describe('animatediff manifests', () => {
     m.scheduler.steps = [8, 2, 4];
     expect(packCapabilities(validateManifest(m))).toEqual({
       prompt: 'free',
+      lowercase: true,
       maxTokens: 75,
       steps: { choices: [2, 4, 8] },
       guidance: false,

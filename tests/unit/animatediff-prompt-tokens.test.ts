@@ -11,7 +11,7 @@ const json = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/anim
 
 describe('the live token count', () => {
   it('counts what the engine feeds the text encoder', async () => {
-    const count = await tokenCounterFrom(json, 75);
+    const count = await tokenCounterFrom(json, { maxTokens: 75, lowercase: true });
     const engine = createClipTokenizer(json, { file: 'tokenizer.json', maxLength: 77, padId: 999, unkId: 999, bosId: 998, eosId: 999 });
     for (const prompt of ['a red ball bouncing on green grass', 'A RED Ball,  bouncing!!\n\ton green grass.', '']) {
       const c = count(prompt);
@@ -22,7 +22,7 @@ describe('the live token count', () => {
   });
 
   it('names the end of a prompt past the limit', async () => {
-    const count = await tokenCounterFrom(json, 5);
+    const count = await tokenCounterFrom(json, { maxTokens: 5, lowercase: true });
     const c = count('a red ball bouncing on green grass');
     expect(c.count).toBe(7);
     expect(c.cutText).toBe('green grass');

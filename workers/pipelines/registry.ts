@@ -8,10 +8,12 @@ import type { PipelineId } from '../../src/shared/pipelines';
 import { animateDiffKind } from './animatediff';
 import { ditRectifiedFlowKind } from './dit-rectified-flow';
 import type { PipelineKind } from './types';
+import { wanKind } from './wan';
 
 const KINDS: { [P in PipelineId]: PipelineKind<ManifestOf<P>> } = {
   'dit-rectified-flow': ditRectifiedFlowKind,
   animatediff: animateDiffKind,
+  wan: wanKind,
 };
 
 /** The kind that runs a pack; UnsupportedModelError naming `pipeline` when this build has none for it. */

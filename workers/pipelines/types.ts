@@ -6,6 +6,10 @@
 // device loss, cancellation, frames → hash → upscale → MP4. A kind does the
 // maths from prompt to frames. Adding a kind = a folder beside this file and
 // one line in ./registry.ts (plus its contract in src/shared/pipelines/).
+// A kind that reads pack files besides its graphs and the tokenizer (the wan
+// kind's token table, kept outside its text-encoder graph) names them in
+// files(); the engine reads and checks them with the tokenizer, counts them in
+// the loading progress, and hands their bytes over in PipelineInit.files.
 
 import type { EngineTuning } from '../../src/shared/engine-tuning';
 import type { GraphRole } from '../../src/shared/graph-variants';
@@ -70,12 +74,22 @@ export interface PipelineInit<M extends { pipeline: string } = PackManifest> {
   /** A session for each role roles() named that the pack has (optional roles may be missing). */
   sessions: Partial<Record<GraphRole, ModelSession>>;
   tuning: EngineTuning;
+  /**
+   * The bytes of every pack file the kind's files() named, by path, each checked against the manifest.
+   * The engine always passes it (empty for a kind without files()); a test of such a kind may leave it out.
+   */
+  files?: ReadonlyMap<string, Uint8Array>;
 }
 
 export interface PipelineKind<M extends { pipeline: string } = PackManifest> {
   readonly id: M['pipeline'];
   /** The graph roles to load, in load order; the tuning may switch an optional one off (e.g. ?conditionalGraph=0). */
   roles(manifest: M, tuning: EngineTuning): RoleSpec[];
+  /**
+   * Pack files, other than graphs and the tokenizer, that the runtime needs in memory (paths the
+   * kind's contract has checked are listed); read at load before any session is made. Absent: none.
+   */
+  files?(manifest: M): string[];
   /** Builds the runtime; may throw UnsupportedModelError when a graph's inputs or outputs are not what the kind needs. */
   create(init: PipelineInit<M>): PipelineRuntime;
 }

@@ -94,6 +94,7 @@ export const animateDiff: PipelineContract<'animatediff', AnimateDiffFields> = {
     return {
       // CLIP's byte-level BPE takes any text; bos and eos take two of maxLength places.
       prompt: 'free',
+      lowercase: true,
       maxTokens: manifest.tokenizer.maxLength - 2,
       steps: { choices: [...manifest.scheduler.steps].sort((a, b) => a - b) },
       guidance: false,

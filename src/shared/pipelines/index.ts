@@ -6,10 +6,12 @@
 import { animateDiff } from './animatediff';
 import { ditRectifiedFlow } from './dit-rectified-flow';
 import type { KindFieldsBase, PipelineContract } from './types';
+import { wan } from './wan';
 
 export const PIPELINE_CONTRACTS = {
   'dit-rectified-flow': ditRectifiedFlow,
   animatediff: animateDiff,
+  wan,
 } as const;
 
 export type PipelineId = keyof typeof PIPELINE_CONTRACTS;

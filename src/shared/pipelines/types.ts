@@ -77,6 +77,11 @@ export interface KindFieldsBase {
 export interface PromptCapabilities {
   /** 'words': the tokenizer knows whole words only, so the form checks them; 'free': any text (subword BPE). */
   prompt: 'words' | 'free';
+  /**
+   * Free text: whether the engine lowercases the prompt before its tokenizer (CLIP's lower(); umT5 keeps
+   * case), so that the page's live token count does as the engine does. Absent: case is kept.
+   */
+  lowercase?: boolean;
   maxTokens: number;
   /** The step counts the pack allows: a list (a distilled sampler) or a range. */
   steps: { choices: number[] } | { min: number; max: number };

@@ -7,12 +7,13 @@
 // from the pipeline's own. Wiring only: the maths is in euler-discrete.ts
 // and latent-pixels.ts.
 
-import { ZoetropeError, fieldError } from '../../../src/shared/errors';
-import type { GraphRef, ManifestOf } from '../../../src/shared/manifest';
+import { ZoetropeError } from '../../../src/shared/errors';
+import type { ManifestOf } from '../../../src/shared/manifest';
 import type { GenerateOptions } from '../../../src/shared/options';
 import type { RgbaFrames } from '../../frames';
 import { gaussianNoise } from '../../noise';
-import type { FeedTensor, ModelSession, OutputTensor } from '../../ort-runtime';
+import type { FeedTensor, ModelSession } from '../../ort-runtime';
+import { checkDistilledOptions, graphBytes, outputOf, requireIo, WARM_UP_MAX_BYTES } from '../graph-io';
 import type { PipelineHooks, PipelineOutput, PipelineRuntime } from '../types';
 import type { ClipTokenizer } from './clip-tokens';
 import { eulerSchedule, eulerStep, initialLatent, scaleModelInput } from './euler-discrete';
@@ -23,32 +24,6 @@ type Manifest = ManifestOf<'animatediff'>;
 export interface DenoiseResult extends Omit<PipelineOutput, 'frames' | 'latents' | 'decodeMs'> {
   /** x after the last step (σ = 0): the clean latent [4, F, h, w], before ÷ scalingFactor. */
   latent: Float32Array;
-}
-
-/** A denoiser up to this size (graph and external data) is warmed up at load; a bigger one is not. */
-export const WARM_UP_MAX_BYTES = 64 * 1024 * 1024;
-
-/** The bytes of a graph's files as the manifest lists them (its weights, mostly). */
-function graphBytes(manifest: Manifest, ref: GraphRef): number {
-  const paths = new Set(typeof ref === 'string' ? [ref] : [ref.file, ...ref.externalData]);
-  return manifest.files.reduce((sum, f) => sum + (paths.has(f.path) ? f.size : 0), 0);
-}
-
-function need(session: ModelSession, inputs: string[], outputs: string[], label: string): void {
-  for (const name of inputs) {
-    if (!session.inputNames.includes(name)) throw new ZoetropeError('UnsupportedModelError', `The ${label} has no input named "${name}".`, { graph: label, input: name });
-  }
-  for (const name of outputs) {
-    if (!session.outputNames.includes(name)) throw new ZoetropeError('UnsupportedModelError', `The ${label} has no output named "${name}".`, { graph: label, output: name });
-  }
-}
-
-function output(outputs: Record<string, OutputTensor>, name: string, length: number, label: string, dims: string): Float32Array {
-  const out = outputs[name];
-  if (!out || out.data.length !== length) {
-    throw new ZoetropeError('UnsupportedModelError', `The ${label} output "${name}" does not have the shape ${dims}.`, { graph: label, output: name });
-  }
-  return out.data;
 }
 
 export class AnimateDiffRuntime implements PipelineRuntime {
@@ -62,9 +37,9 @@ export class AnimateDiffRuntime implements PipelineRuntime {
     private readonly decoder: ModelSession,
   ) {
     this.shape = manifest.sample.shape;
-    need(textEncoder, ['input_ids'], [], 'text encoder');
-    need(unet, ['sample', 'timestep'], ['noise_pred'], 'denoiser');
-    need(decoder, ['latent'], ['image'], 'decoder');
+    requireIo(textEncoder, ['input_ids'], [], 'text encoder');
+    requireIo(unet, ['sample', 'timestep'], ['noise_pred'], 'denoiser');
+    requireIo(decoder, ['latent'], ['image'], 'decoder');
     // The denoiser's text inputs come from the text encoder, by name, as in every kind.
     for (const name of unet.inputNames) {
       if (name !== 'sample' && name !== 'timestep' && !textEncoder.outputNames.includes(name)) {
@@ -119,18 +94,9 @@ export class AnimateDiffRuntime implements PipelineRuntime {
     await this.decoder.release();
   }
 
-  private check(options: GenerateOptions): void {
-    const { steps } = this.manifest.scheduler;
-    if (!steps.includes(options.steps)) {
-      throw fieldError('OptionsError', 'steps', `one of ${steps.join(', ')} (the step counts this motion model was distilled for)`, options.steps);
-    }
-    if (options.guidance !== 0) throw fieldError('OptionsError', 'guidance', '0 (this model has no classifier-free guidance)', options.guidance);
-    if (options.knownFrames) throw fieldError('OptionsError', 'knownFrames', 'nothing (this model cannot continue a clip)', 'known frames');
-  }
-
   /** Text encoder once, then every step: the final latent [4, F, h, w] and the timings of both. */
   async denoise(options: GenerateOptions, hooks: Omit<PipelineHooks, 'onDecode'>): Promise<DenoiseResult> {
-    this.check(options);
+    checkDistilledOptions(options, this.manifest.scheduler.steps, 'motion model');
     const shape = this.shape;
     await hooks.checkpoint();
     hooks.onText();
@@ -155,7 +121,7 @@ export class AnimateDiffRuntime implements PipelineRuntime {
       scaleModelInput(x, schedule, i, scaled);
       const out = await this.unet.run(this.denoiserFeeds(text, scaled, schedule.timesteps[i]!));
       stepOrtMs.push(this.unet.lastRunMs);
-      const eps = output(out, 'noise_pred', x.length, 'denoiser', `[1, ${shape.join(', ')}]`);
+      const eps = outputOf(out, 'noise_pred', x.length, 'denoiser', `[1, ${shape.join(', ')}]`);
       // As the DiT kind does: a preview after the first step and every previewEvery steps, never after the last.
       const wantPreview = x0 !== null && ((i + 1) % options.previewEvery === 0 || i === 0) && i + 1 < options.steps;
       eulerStep(x, eps, schedule, i, wantPreview ? x0 : undefined);
@@ -175,7 +141,7 @@ export class AnimateDiffRuntime implements PipelineRuntime {
     const { height, width } = this.manifest.video;
     const frame = latentFrame(latent, this.shape, f, this.manifest.latent.scalingFactor, new Float32Array(channels * h * w));
     const out = await this.decoder.run(this.decoderFeeds(frame));
-    return output(out, 'image', 3 * height * width, 'decoder', `[1, 3, ${height}, ${width}]`);
+    return outputOf(out, 'image', 3 * height * width, 'decoder', `[1, 3, ${height}, ${width}]`);
   }
 
   async run(options: GenerateOptions, hooks: PipelineHooks): Promise<PipelineOutput> {
