@@ -4,7 +4,7 @@
 // waits for the accept box; it installs with progress and loads (the engine reads the token table's
 // files with the tokenizer and hands them to the kind); the form adapts (free text with a live token count against umT5's maxLength − 1, the
 // rCM step choices, no guidance field); it generates an MP4 on WASM and on WebGPU (SwiftShader, one
-// step), with "Decoding frame i of F" once per latent frame; the same seed gives the same frames;
+// step), with "Decoding frame i of N" once per latent frame (i counts video frames); the same seed gives the same frames;
 // the MP4's provenance names the pack's source checkpoints by SHA-256.
 import { expect, test, type Page } from '@playwright/test';
 import { ALL_FORMATS, BufferSource, Input } from 'mediabunny';
@@ -24,6 +24,7 @@ const PACK = JSON.parse(readFileSync(join(PACK_DIR, 'manifest.json'), 'utf8')) a
   sample: { shape: number[] };
   tokenizer: { maxLength: number };
   scheduler: { defaultSteps: number; steps: number[] };
+  decoder: { framesPerLatent: number; trimFrames: number };
 };
 const MANIFEST = `/models/${PACK.id}/manifest.json`;
 const PROMPT = 'A red ball bouncing on green grass';
@@ -96,9 +97,11 @@ function expectValidClip(facts: ResultFacts): void {
   expect(facts.framesSha256).toMatch(/^[0-9a-f]{64}$/);
 }
 
+/** One progress text per latent frame, counted in video frames: 1, 5, 9 of 9 for the fixture (3 trimmed from the first call). */
 async function expectDecodedPerLatentFrame(page: Page): Promise<void> {
   const texts = await progressTexts(page);
-  for (let i = 1; i <= LATENT_FRAMES; i++) expect(texts).toContain(`Decoding frame ${i} of ${LATENT_FRAMES}`);
+  const { framesPerLatent, trimFrames } = PACK.decoder;
+  for (let f = 1; f <= LATENT_FRAMES; f++) expect(texts).toContain(`Decoding frame ${f * framesPerLatent - trimFrames} of ${PACK.video.frames}`);
 }
 
 test('wan on WASM: licence before install, the form adapts, deterministic MP4 decoded per latent frame, provenance names the sources', async ({ page }) => {

@@ -159,7 +159,7 @@ describe('the wan runtime, on stand-in sessions', () => {
       onDecode: (frame, frames) => events.push(`decoding ${frame} of ${frames}`),
     });
     expect(calls).toEqual(['text', 'dit', 'dit', 'decoder', 'decoder']);
-    expect(events.slice(events.lastIndexOf('step') + 1)).toEqual(['checkpoint', 'decoding 1 of 2', 'checkpoint', 'decoding 2 of 2']);
+    expect(events.slice(events.lastIndexOf('step') + 1)).toEqual(['checkpoint', 'decoding 1 of 5', 'checkpoint', 'decoding 5 of 5']);
     expect(seen.memories).toEqual([
       [0, 0],
       [1, 1],

@@ -161,7 +161,8 @@ export class WanRuntime implements PipelineRuntime {
       const image = await this.decodeLatentFrame(latent, f, memories);
       decodeMs += this.decoder.lastRunMs;
       written += writeDecodedFrames(image, f, { framesPerLatent, trimFrames, height, width }, rgba);
-      hooks.onDecode(f + 1, latentFrames);
+      // Counted in video frames, as a person counts them: 1 of 17 after the first call (3 are trimmed), then 5, 9 …
+      hooks.onDecode(written, frames);
     }
     if (written !== frames) throw new ZoetropeError('UnsupportedModelError', `The decoder made ${written} frames after the trim, not ${frames}.`, { frames: written });
     const result: RgbaFrames = { rgba, frames, width, height };
