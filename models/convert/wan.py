@@ -11,14 +11,19 @@
         [--sigma-max 80 --mid-t 1.5,1.4,1.0]
         --id ID --name NAME --version X.Y.Z [--fixture] [--licence-file FILE ...]
         [--external-data] [--max-file-mb 256] [--embeddings-dtype float32|float16|int8]
-        [--embeddings-max-file-mb 256] [--no-fp16] [--fp16-roles denoiser,decoder] [--no-golden] --out DIR
+        [--embeddings-max-file-mb 256] [--no-fp16] [--fp16-roles denoiser,decoder]
+        [--int4-text [--int4-block 32]] [--no-golden] --out DIR
     npm run pack-model -- DIR --out PACKDIR
 
 Writes DIR/model.json (the manifest fields of models/wan/CONTRACT.md), tokenizer.json (the input file,
 as it is), token_embedding.N.bin (umT5's token table, outside the graph), text_encoder.onnx, dit.onnx,
 taew_decoder.onnx (fp32; weights as external data over ~1.5 GB or with --external-data), fp16 WebGPU
-variants (*.fp16.onnx, "requires": ["shader-f16"]) and golden/. Every checkpoint loads with strict key
-and shape checks (models/wan/layout.py), so a file of another layout fails here, naming the keys.
+variants (*.fp16.onnx, "requires": ["shader-f16"]) and golden/. With --int4-text the text encoder is
+text_encoder.int4.onnx instead (MatMulNBits, 4-bit weights: models/wan/int4_text.py), the form one
+onnxruntime-web session can hold at full size; the fp32 one is not kept. The token table is int8 with
+per-row scales at full size unless --embeddings-dtype says otherwise (float32 for the tiny fixture).
+Every checkpoint loads with strict key and shape checks (models/wan/layout.py), so a file of another
+layout fails here, naming the keys.
 
 With --dit an rCM checkpoint (`net.` keys, Linear patch embedding) or a Wan-layout DiT may be given;
 the sampler is rCM's few-step one either way, which only the distilled checkpoint is trained for.
@@ -54,6 +59,7 @@ from wan.dit import FP32_SCOPE, WanDiT  # noqa: E402
 from wan.embeddings import write_table  # noqa: E402
 from wan.export_onnx import export_all, graph_files  # noqa: E402
 from wan.golden import write_golden  # noqa: E402
+from wan import int4_text  # noqa: E402
 from wan.scheduler import MID_T, SIGMA_MAX, RcmTimes  # noqa: E402
 from wan.taew import Taew  # noqa: E402
 from wan.umt5 import UMT5Encoder  # noqa: E402
@@ -141,17 +147,30 @@ def main(argv=None) -> int:
     p.add_argument("--licence-name", "--license-name", dest="licence_name", default="Apache-2.0 AND MIT")
     p.add_argument("--external-data", action="store_true", help="every graph's weights as external data files")
     p.add_argument("--max-file-mb", type=float, default=256.0, help="the most one external data file holds (MiB)")
-    p.add_argument("--embeddings-dtype", default="float32", choices=["float32", "float16", "int8"])
+    p.add_argument("--embeddings-dtype", choices=["float32", "float16", "int8"],
+                   help="the token table's files (default: int8 with per-row scales at full size, 1.05 GB instead of "
+                        "4.2 GB, as the engine holds the table in worker memory; float32 for the tiny fixture)")
     p.add_argument("--embeddings-max-file-mb", type=float, help="the most one table file holds (MiB; default --max-file-mb)")
     p.add_argument("--no-fp16", action="store_true", help="no fp16 WebGPU variants")
     p.add_argument("--fp16-roles", default="denoiser,decoder",
                    help="graphs that get an fp16 WebGPU variant (umT5 stays fp32 by default: T5's activations "
                         "pass fp16's 65504, which is why Wan's t5.py carries fp16_clamp)")
+    p.add_argument("--int4-text", action="store_true",
+                   help="the default text encoder with 4-bit weights (com.microsoft MatMulNBits, models/wan/int4_text.py): "
+                        "umT5-XXL's blocks are 18.5 GB in fp32, 4.6 GB even in int8, over one onnxruntime-web session's "
+                        "4 GiB; int4 is ~2.9 GB. The fp32 text encoder is not kept")
+    p.add_argument("--int4-block", type=int, default=int4_text.DEFAULT_BLOCK,
+                   help="--int4-text's block size along K (a power of 2, >= 16; one float32 scale per block)")
     p.add_argument("--no-golden", action="store_true")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
+    if a.int4_text:
+        try:
+            int4_text.check_block(a.int4_block)
+        except ValueError as e:
+            p.error(str(e))
     if a.height % 16 or a.width % 16:
         p.error("--height and --width must be multiples of 16 (8 for the VAE, 2 for the DiT's patches)")
     paths = {
@@ -204,8 +223,11 @@ def main(argv=None) -> int:
 
     graphs = export_all(enc, dit, taew, latent, a.out, GRAPH_FILES, external=True if a.external_data else None,
                         max_file_bytes=max_file, log=lambda m: log(m))
-    embeddings = write_table(enc.token_embedding.weight.detach().numpy(), a.out, a.embeddings_dtype, table_max)
-    log(f"embeddings: {len(embeddings['files'])} files of {a.embeddings_dtype}")
+    # At full size the engine holds the whole table in worker memory: int8 with per-row scales is 1.05 GB
+    # (256384 x 4096 + 1 MB of scales) instead of 4.2 GB of float32. The tiny fixture stays float32.
+    table_dtype = a.embeddings_dtype or ("float32" if cfg.name == "tiny" else "int8")
+    embeddings = write_table(enc.token_embedding.weight.detach().numpy(), a.out, table_dtype, table_max)
+    log(f"embeddings: {len(embeddings['files'])} files of {table_dtype}")
 
     sched = RcmTimes(a.default_steps, a.sigma_max, mid_t).manifest(steps, a.default_steps)
     if not a.no_golden:
@@ -220,6 +242,21 @@ def main(argv=None) -> int:
     if not a.no_fp16:
         variants["webgpu"] = {role: fp16_variant(a.out, graphs[role], max_file) for role in a.fp16_roles.split(",") if role}
         log(f"fp16 variants: {[v['file'] for v in variants['webgpu'].values()]}")
+    if a.int4_text:
+        # The form one onnxruntime-web session can hold at full size (int4_text.py): it becomes the default
+        # textEncoder and the fp32 graph leaves the folder, as --int8-unet does for animatediff's UNet.
+        # golden/'s context stays PyTorch's fp32 encoder; the int4 error against it is measured by
+        # models/tests/test_wan_int4.py and stated in models/convert/README.md.
+        t = time.time()
+        fp32_files = graph_files(graphs["textEncoder"])
+        stats = int4_text.convert(a.out, fp32_files[0], "text_encoder.int4.onnx", max_file, a.int4_block)
+        for name in fp32_files:
+            os.remove(os.path.join(a.out, name))
+        graphs["textEncoder"] = ({"file": stats["files"][0], "externalData": stats["files"][1:]}
+                                 if stats["files"][1:] else stats["files"][0])
+        log(f"int4 text encoder: {stats['matmul']} MatMuls -> MatMulNBits (4 bits, block {a.int4_block}), "
+            f"{stats['bytes_in'] / 1e9:.3f} GB -> {stats['bytes_out'] / 1e9:.3f} GB, in {time.time() - t:.1f} s")
+        log("full-size estimate: " + int4_text.describe_estimate(a.int4_block))
 
     shutil.copyfile(paths["tokenizer"], os.path.join(a.out, "tokenizer.json"))
     licence_text = ""
