@@ -33,7 +33,8 @@ const cell = (/** @type {any} */ r, /** @type {string} */ flow) => {
   if (!f) return 'not tested yet';
   const ratio = typeof chromium === 'number' && f.clipMs ? `, ${(f.clipMs / chromium).toFixed(2)}× Chromium's time` : '';
   const extra = flow === 'generate' ? ` (${f.threads} threads, isolated ${f.isolated}${ratio})` : flow === 'one-thread' ? ` (${f.threads} thread${ratio})` : flow === 'encode' ? ` (${f.codec})` : flow === 'memory' ? ` (${f.mib} MiB)` : flow === 'backup' ? ` (${f.via})` : flow === 'webgpu' ? (f.adapter ? ' (own adapter)' : ' (no adapter: falls back to WASM and says so)') : '';
-  return `${f.ok ? 'yes' : '**fails**'}${extra}`;
+  // A flow that passed only on a second try says so: the first try's page stalled.
+  return `${f.ok ? 'yes' : '**fails**'}${extra}${f.stalled ? ' (**stalled once**, passed on a second try)' : ''}`;
 };
 console.log(`| browser | ${FLOWS.map(([, label]) => label).join(' | ')} | sound |`);
 console.log(`| --- | ${FLOWS.map(() => '---').join(' | ')} | --- |`);

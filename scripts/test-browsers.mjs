@@ -28,7 +28,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
 import { preview } from 'vite';
-import { appFlows } from './browsers/flow-app.mjs';
+import { appFlows, reloadFlows } from './browsers/flow-app.mjs';
 import { backupFlows } from './browsers/flow-backup.mjs';
 import { embedFlows } from './browsers/flow-embed.mjs';
 import { guarded } from './browsers/flow.mjs';
@@ -87,6 +87,7 @@ for (const b of BROWSERS) {
   const plain = await startPlainServer(PORT + 1);
   try {
     Object.assign(flows, await guarded('app', () => appFlows(browser, app.origin)));
+    Object.assign(flows, await guarded('reload', () => reloadFlows(browser, app.origin)));
     Object.assign(flows, await guarded('one-thread', () => notIsolatedFlows(browser, plain.origin)));
     Object.assign(flows, await guarded('webgpu', () => webgpuFlows(browser, app.origin)));
     Object.assign(flows, await guarded('lesson', () => lessonFlows(browser, app.origin)));
@@ -101,7 +102,7 @@ for (const b of BROWSERS) {
     await plain.close();
   }
   for (const [flow, r] of Object.entries(flows)) {
-    console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${b.name} ${version}: ${flow}: ${r.detail}`);
+    console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${b.name} ${version}: ${flow}: ${r.detail}${r.stalled ? ` (stalled once first: ${r.stalled})` : ''}`);
     if (!r.ok) failed = true;
   }
   results.push({ name: b.name, version, started: true, flows });

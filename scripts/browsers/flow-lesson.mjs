@@ -6,6 +6,7 @@
 // <track>). The Download links are blob: anchors with a file name in every
 // browser: no showSaveFilePicker is needed to save a lesson.
 
+import { waitModelReady } from './page-log.mjs';
 /**
  * @param {import('puppeteer-core').Browser} browser
  * @param {string} origin the origin where the built-in pack is installed
@@ -14,7 +15,7 @@
 export async function lessonFlows(browser, origin) {
   const page = await browser.newPage();
   await page.goto(`${origin}/?backend=wasm&view=lesson`);
-  await page.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 180_000 });
+  await waitModelReady(page, 180_000);
   await page.click('[data-testid=template-gravity]');
   await page.waitForSelector('[data-testid=scene]');
   // Down to one short scene, 2 steps, 480p: the flow checks the export path, not the lesson's length.

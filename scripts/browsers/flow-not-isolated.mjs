@@ -5,7 +5,7 @@
 // must run on one thread and still make the clip.
 
 import { preview } from 'vite';
-import { generateClip, recordPage, resultFacts } from './page-log.mjs';
+import { generateClip, recordPage, resultFacts, waitModelReady } from './page-log.mjs';
 
 const NOT_ISOLATED = { 'Cross-Origin-Opener-Policy': 'unsafe-none', 'Cross-Origin-Embedder-Policy': 'unsafe-none' };
 
@@ -24,7 +24,7 @@ export async function notIsolatedFlows(browser, origin) {
   const page = await browser.newPage();
   const log = recordPage(page);
   await page.goto(`${origin}/?backend=wasm`);
-  await page.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 180_000 });
+  await waitModelReady(page, 180_000);
   const isolated = await page.evaluate(() => self.crossOriginIsolated);
   const shared = await page.evaluate(() => typeof SharedArrayBuffer !== 'undefined');
   const error = await generateClip(page);

@@ -4,7 +4,7 @@
 // (no browser switch: every browser reads a closed port the same way), the
 // page is reloaded from the service worker's precache, and a clip is made.
 
-import { generateClip, resultFacts } from './page-log.mjs';
+import { generateClip, resultFacts, waitModelReady } from './page-log.mjs';
 
 /**
  * @param {import('puppeteer-core').Browser} browser
@@ -15,7 +15,7 @@ import { generateClip, resultFacts } from './page-log.mjs';
 export async function offlineFlows(browser, origin, stopServer) {
   const page = await browser.newPage();
   await page.goto(`${origin}/?backend=wasm`);
-  await page.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 180_000 });
+  await waitModelReady(page, 180_000);
   const controlled = await page.evaluate(async () => {
     if (!('serviceWorker' in navigator)) return 'no service worker API';
     await navigator.serviceWorker.ready;
@@ -26,7 +26,7 @@ export async function offlineFlows(browser, origin, stopServer) {
   });
   await stopServer();
   await page.reload();
-  await page.waitForSelector('[data-testid=model-status][data-state=ready]', { timeout: 180_000 });
+  await waitModelReady(page, 180_000);
   const reachable = await page.evaluate(() => fetch('/models/zoetrope-shapes/manifest.json', { cache: 'no-store' }).then(() => 'the server answered', () => 'the server is gone'));
   const error = await generateClip(page);
   const facts = error ? null : await resultFacts(page);

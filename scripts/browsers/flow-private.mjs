@@ -7,7 +7,7 @@
 // in-memory .zoepack path as the next step, never a hang or a stack trace.
 
 import puppeteer from 'puppeteer-core';
-import { generateClip, resultFacts } from './page-log.mjs';
+import { generateClip, resultFacts, waitModelReady } from './page-log.mjs';
 
 /**
  * @param {string} executablePath Firefox
@@ -19,7 +19,7 @@ export async function privateFlows(executablePath, origin) {
   try {
     const page = await browser.newPage();
     await page.goto(`${origin}/?backend=wasm`);
-    await page.waitForSelector('[data-testid=model-status][data-state=ready], [data-testid=error]', { timeout: 180_000 });
+    await waitModelReady(page, 180_000, true);
     const state = await page.evaluate(async () => {
       const idb = await new Promise((resolve) => {
         try {

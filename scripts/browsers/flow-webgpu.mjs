@@ -4,6 +4,7 @@
 // say why on the page; "WebGPU" forced without an adapter must end in
 // WebGPUUnavailableError with the next step, never a stack trace.
 
+import { waitModelReady } from './page-log.mjs';
 /**
  * @param {import('puppeteer-core').Browser} browser
  * @param {string} origin where the pack is installed
@@ -12,7 +13,7 @@
 export async function webgpuFlows(browser, origin) {
   const page = await browser.newPage();
   await page.goto(`${origin}/`);
-  await page.waitForSelector('[data-testid=model-status][data-state=ready], [data-testid=error]', { timeout: 180_000 });
+  await waitModelReady(page, 180_000, true);
   const auto = await page.evaluate(async () => ({
     api: 'gpu' in navigator,
     adapter: 'gpu' in navigator ? Boolean(await /** @type {any} */ (navigator).gpu.requestAdapter().catch(() => null)) : false,
@@ -20,7 +21,7 @@ export async function webgpuFlows(browser, origin) {
     info: document.querySelector('[data-testid=backend-info]')?.textContent?.trim() ?? '',
   }));
   await page.goto(`${origin}/?backend=webgpu`);
-  await page.waitForSelector('[data-testid=model-status][data-state=ready], [data-testid=error]', { timeout: 300_000 });
+  await waitModelReady(page, 300_000, true);
   const forced = await page.evaluate(() => ({
     backend: document.querySelector('[data-testid=model-status][data-state=ready]')?.getAttribute('data-backend') ?? null,
     error: document.querySelector('[data-testid=error]')?.getAttribute('data-error-name') ?? null,

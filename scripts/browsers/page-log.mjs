@@ -58,3 +58,23 @@ export async function generateClip(/** @type {import('puppeteer-core').Page} */ 
 export function resultFacts(/** @type {import('puppeteer-core').Page} */ page) {
   return page.$eval('[data-testid=result]', (e) => ({ codec: e.getAttribute('data-codec'), frames: Number(e.getAttribute('data-frames')), decoded: Number(e.getAttribute('data-decoded-frames')) }));
 }
+
+/**
+ * Waits for the model box to say ready (or an error notice, when `orError`); on a timeout the error says what
+ * the page showed instead, so a flow that hangs reports where.
+ */
+export async function waitModelReady(/** @type {import('puppeteer-core').Page} */ page, timeout = 180_000, orError = false) {
+  const selector = orError ? '[data-testid=model-status][data-state=ready], [data-testid=error]' : '[data-testid=model-status][data-state=ready]';
+  try {
+    await page.waitForSelector(selector, { timeout });
+  } catch (error) {
+    const shown = await page
+      .evaluate(() => {
+        const box = document.querySelector('[data-testid=model-status]');
+        const err = document.querySelector('[data-testid=error]');
+        return `model box ${box ? `state "${box.getAttribute('data-state')}": ${box.textContent?.trim().replace(/\s+/g, ' ').slice(0, 200)}` : 'absent'}${err ? `; error ${err.getAttribute('data-error-name')}: ${err.textContent?.trim().slice(0, 160)}` : ''}; page ${location.href}, controlled by a service worker: ${Boolean(navigator.serviceWorker?.controller)}`;
+      })
+      .catch((e) => `the page could not be read (${String(e).slice(0, 100)})`);
+    throw new Error(`${String(error).slice(0, 120)}; ${shown}`);
+  }
+}
