@@ -87,13 +87,49 @@ def tensor(name: str, array: np.ndarray) -> TensorProto:
     return numpy_helper.from_array(np.ascontiguousarray(array), name)
 
 
+# The steps a weight rewrite of a graph shares (this file's int8 form, models/wan/int4_text.py's int4 one).
+
+def weight_uses(graph: onnx.GraphProto) -> dict[str, list[tuple[onnx.NodeProto, int]]]:
+    """For each name, every (node, input index) that reads it: a weight may be rewritten only if all its readers allow."""
+    uses: dict[str, list[tuple[onnx.NodeProto, int]]] = {}
+    for node in graph.node:
+        for k, name in enumerate(node.input):
+            uses.setdefault(name, []).append((node, k))
+    return uses
+
+
+def keep_initializer(t: TensorProto, data: bytes, writer: DataWriter, inits: list[TensorProto], stats: dict) -> None:
+    """An initializer left as it is, moved into the new graph's data files (or inline when small)."""
+    kept = TensorProto()
+    kept.CopyFrom(t)
+    writer.put(kept, data)
+    inits.append(kept)
+    stats["kept"] += 1
+    stats["bytes_out"] += len(data)
+
+
+def add_initializer(name: str, array: np.ndarray, writer: DataWriter, inits: list[TensorProto], stats: dict) -> None:
+    """A new initializer (a rewritten weight's codes, scales or zero points), written like the kept ones."""
+    qt = tensor(name, array)
+    writer.put(qt, qt.raw_data)
+    inits.append(qt)
+    stats["bytes_out"] += array.nbytes
+
+
+def save_rewritten(model: onnx.ModelProto, nodes: list[onnx.NodeProto], inits: list[TensorProto], path: str) -> None:
+    """Replaces the graph's nodes and initializers and saves it (its data files are already written)."""
+    g = model.graph
+    del g.node[:]
+    g.node.extend(nodes)
+    del g.initializer[:]
+    g.initializer.extend(inits)
+    onnx.save_model(model, path)
+
+
 def convert(folder: str, src: str, dst: str, max_bytes: int) -> dict:
     model = onnx.load(os.path.join(folder, src), load_external_data=False)
     g = model.graph
-    uses: dict[str, list[tuple[onnx.NodeProto, int]]] = {}
-    for node in g.node:
-        for k, name in enumerate(node.input):
-            uses.setdefault(name, []).append((node, k))
+    uses = weight_uses(g)
     writer = DataWriter(folder, dst, max_bytes)
     new_inits: list[TensorProto] = []
     rewrite: dict[str, tuple[str, str, str]] = {}  # weight name -> (q, scale, zp) names
@@ -114,12 +150,7 @@ def convert(folder: str, src: str, dst: str, max_bytes: int) -> dict:
                 elif op == {"Conv"} and len(dims) == 4 and np.prod(dims) >= MIN_ELEMENTS:
                     kind = "conv"
             if kind is None:
-                kept = TensorProto()
-                kept.CopyFrom(t)
-                writer.put(kept, data)
-                new_inits.append(kept)
-                stats["kept"] += 1
-                stats["bytes_out"] += len(data)
+                keep_initializer(t, data, writer, new_inits, stats)
                 continue
             w = np.frombuffer(data, dtype=np.float32).reshape(list(t.dims))
             q, scale = per_channel(w, axis=1 if kind == "matmul" else 0)
@@ -131,10 +162,7 @@ def convert(folder: str, src: str, dst: str, max_bytes: int) -> dict:
                 # shaped [O, 1, 1], broadcast over the [N, O, H, W] output.
                 arrays = ((q.astype(np.int16) + 128).astype(np.uint8), scale.reshape(-1, 1, 1), np.array(128, dtype=np.uint8))
             for name, arr in zip(names, arrays):
-                qt = tensor(name, arr)
-                writer.put(qt, qt.raw_data)
-                new_inits.append(qt)
-                stats["bytes_out"] += arr.nbytes
+                add_initializer(name, arr, writer, new_inits, stats)
             rewrite[t.name] = names
             kinds[t.name] = kind
             stats[kind] += 1
@@ -173,11 +201,7 @@ def convert(folder: str, src: str, dst: str, max_bytes: int) -> dict:
                 new_inits.append(bias_shape[0])
             nodes.append(helper.make_node("Reshape", [bias, bias_shape[0].name], [f"{out}__bias"], name=f"{out}__bias_reshape"))
             nodes.append(helper.make_node("Add", [scaled, f"{out}__bias"], [out], name=f"{out}__add"))
-    del g.node[:]
-    g.node.extend(nodes)
-    del g.initializer[:]
-    g.initializer.extend(new_inits)
-    onnx.save_model(model, os.path.join(folder, dst))
+    save_rewritten(model, nodes, new_inits, os.path.join(folder, dst))
     stats["files"] = [dst, *writer.files]
     return stats
 

@@ -49,11 +49,11 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from animatediff.external_data import MIB, tensor_bytes  # noqa: E402
-from animatediff.int8_variant import DataWriter  # noqa: E402
+from animatediff.int8_variant import DataWriter, add_initializer, keep_initializer, save_rewritten, weight_uses  # noqa: E402
 
 BITS = 4
 DEFAULT_BLOCK = 32
@@ -99,10 +99,7 @@ def convert(folder: str, src: str, dst: str, max_bytes: int = 256 * MIB, block_s
     check_block(block_size)
     model = onnx.load(os.path.join(folder, src), load_external_data=False)
     g = model.graph
-    uses: dict[str, list[tuple[onnx.NodeProto, int]]] = {}
-    for node in g.node:
-        for k, name in enumerate(node.input):
-            uses.setdefault(name, []).append((node, k))
+    uses = weight_uses(g)
     writer = DataWriter(folder, dst, max_bytes)
     new_inits: list[TensorProto] = []
     rewrite: dict[str, tuple[str, str, int, int]] = {}   # W name -> (B name, scales name, K, N)
@@ -119,20 +116,12 @@ def convert(folder: str, src: str, dst: str, max_bytes: int = 256 * MIB, block_s
                 packed, scales = quantize(w, block_size)
                 names = (f"{t.name}__q4", f"{t.name}__scales")
                 for name, arr in zip(names, (packed, scales)):
-                    qt = numpy_helper.from_array(arr, name)
-                    writer.put(qt, qt.raw_data)
-                    new_inits.append(qt)
-                    stats["bytes_out"] += arr.nbytes
+                    add_initializer(name, arr, writer, new_inits, stats)
                 rewrite[t.name] = (*names, int(t.dims[0]), int(t.dims[1]))
                 stats["matmul"] += 1
                 stats["matmul_bytes_in"] += len(data)
                 continue
-            kept = TensorProto()
-            kept.CopyFrom(t)
-            writer.put(kept, data)
-            new_inits.append(kept)
-            stats["kept"] += 1
-            stats["bytes_out"] += len(data)
+            keep_initializer(t, data, writer, new_inits, stats)
     finally:
         writer.close()
 
@@ -145,13 +134,9 @@ def convert(folder: str, src: str, dst: str, max_bytes: int = 256 * MIB, block_s
                                           K=k, N=n, bits=BITS, block_size=block_size))
         else:
             nodes.append(node)
-    del g.node[:]
-    g.node.extend(nodes)
-    del g.initializer[:]
-    g.initializer.extend(new_inits)
     if not any(o.domain == MS_DOMAIN for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid(MS_DOMAIN, 1))
-    onnx.save_model(model, os.path.join(folder, dst))
+    save_rewritten(model, nodes, new_inits, os.path.join(folder, dst))
     stats["files"] = [dst, *writer.files]
     return stats
 
