@@ -13,7 +13,8 @@ import { graphFilePath, validateManifest, type ManifestOf } from '../../src/shar
 import { DEFAULT_TUNING } from '../../src/shared/engine-tuning';
 import { animateDiffKind } from '../../workers/pipelines/animatediff';
 import type { AnimateDiffRuntime } from '../../workers/pipelines/animatediff/runtime';
-import type { FeedTensor, ModelSession, OutputTensor } from '../../workers/ort-runtime';
+import type { FeedTensor, ModelSession } from '../../workers/ort-runtime';
+import { nodeSession } from './node-session';
 import { goldenFloats, maxAbsDiff, readJson, readPackFile } from './golden';
 
 const MODEL = join(import.meta.dirname, '../fixtures/animatediff-tiny-model');
@@ -26,34 +27,6 @@ interface AnimateGolden {
   timesteps: number[];
   files: Record<string, string>;
   tolerance: Record<string, number>;
-}
-
-/** A ModelSession (workers/ort-runtime.ts's interface) over a Node ORT session: test glue, no maths. */
-async function nodeSession(bytes: Uint8Array, externalData: { path: string; data: Uint8Array }[]): Promise<ModelSession> {
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], ...(externalData.length ? { externalData } : {}) });
-  const api = {
-    inputNames: session.inputNames,
-    outputNames: session.outputNames,
-    lastRunMs: 0,
-    device: null,
-    async run(feeds: Record<string, FeedTensor>) {
-      const tensors: Record<string, ort.Tensor> = {};
-      for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor(f.type, f.data, f.dims);
-      const started = performance.now();
-      const results = await session.run(tensors);
-      api.lastRunMs = performance.now() - started;
-      const out: Record<string, OutputTensor> = {};
-      for (const [name, t] of Object.entries(results)) out[name] = { data: t.data as Float32Array, dims: t.dims };
-      return out;
-    },
-    async runOnGpu() {
-      throw new Error('no GPU in Node');
-    },
-    async release() {
-      await session.release();
-    },
-  };
-  return api;
 }
 
 describe('the TEST FIXTURE animatediff pack, whole job in Node', () => {

@@ -3,11 +3,11 @@
 // weights) and makes the ModelSession the kind's runtime takes over onnxruntime-web's own WASM
 // build under Node (the runtime and version the browser runs). A missing fixture file throws,
 // so every test that reads one fails rather than passing on nothing.
-import * as ort from 'onnxruntime-web';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { FeedTensor, ModelSession, OutputTensor } from '../../workers/ort-runtime';
+import type { ModelSession } from '../../workers/ort-runtime';
+import { nodeSession as sharedNodeSession } from './node-session';
 import { goldenFloats, readJson } from './golden';
 
 export const WAN_MODEL = join(import.meta.dirname, '../fixtures/wan-tiny-model');
@@ -72,33 +72,9 @@ export function modelFile(path: string): Uint8Array {
   return new Uint8Array(readFileSync(join(WAN_MODEL, path)));
 }
 
-/** A ModelSession (workers/ort-runtime.ts's interface) over a Node ORT session: test glue, no maths. */
-export async function nodeSession(bytes: Uint8Array, externalData: { path: string; data: Uint8Array }[] = []): Promise<ModelSession> {
-  ort.env.wasm.numThreads = 1;
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], ...(externalData.length ? { externalData } : {}) });
-  const api = {
-    inputNames: session.inputNames,
-    outputNames: session.outputNames,
-    lastRunMs: 0,
-    device: null,
-    async run(feeds: Record<string, FeedTensor>) {
-      const tensors: Record<string, ort.Tensor> = {};
-      for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor(f.type, f.data, f.dims);
-      const started = performance.now();
-      const results = await session.run(tensors);
-      api.lastRunMs = performance.now() - started;
-      const out: Record<string, OutputTensor> = {};
-      for (const [name, t] of Object.entries(results)) out[name] = { data: t.data as Float32Array, dims: t.dims };
-      return out;
-    },
-    async runOnGpu() {
-      throw new Error('no GPU in Node');
-    },
-    async release() {
-      await session.release();
-    },
-  };
-  return api;
+/** tests/unit/node-session.ts's session, on one WASM thread. */
+export function nodeSession(bytes: Uint8Array, externalData: { path: string; data: Uint8Array }[] = []): Promise<ModelSession> {
+  return sharedNodeSession(bytes, externalData, { threads: 1 });
 }
 
 /** max and mean |a − b|; NaN in either gives a NaN max, which no tolerance passes. */
