@@ -9,7 +9,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appUrl, checkedResultFacts, logConsole, loseDeviceMidJob, progressTexts, recordProgressTexts, waitReady, type ResultFacts } from './helpers';
+import { appUrl, expectValidClip, generateClip, logConsole, loseDeviceMidJob, progressTexts, recordProgressTexts, waitReady } from './helpers';
 
 // The pack playwright.config.ts serves for this kind (ZOETROPE_ANIMATEDIFF_PACK names another one).
 const PACK_DIR = process.env['ZOETROPE_ANIMATEDIFF_PACK'] ?? join(import.meta.dirname, '../fixtures/animatediff-tiny-pack');
@@ -56,36 +56,6 @@ async function installWithLicence(page: Page, backend: 'wasm' | 'webgpu'): Promi
   return waitReady(page);
 }
 
-async function generateClip(page: Page, seed: number, timeout = 240_000): Promise<ResultFacts> {
-  const existing = page.getByTestId('result');
-  const previous = (await existing.count()) > 0 ? Number(await existing.getAttribute('data-serial')) : 0;
-  await page.getByTestId('prompt').fill(PROMPT);
-  await page.getByTestId('seed').fill(String(seed));
-  await page.getByTestId('generate').click();
-  const result = page.getByTestId('result');
-  const error = page.getByTestId('error');
-  const outcome = async () =>
-    (await error.count()) > 0 ? `error ${await error.first().getAttribute('data-error-name')}: ${await error.first().textContent()}` : (await result.count()) > 0 ? `serial ${await result.getAttribute('data-serial')}` : 'none';
-  const started = Date.now();
-  try {
-    await expect.poll(outcome, { timeout }).toBe(`serial ${previous + 1}`);
-  } finally {
-    console.log(`clip (seed ${seed}) after ${((Date.now() - started) / 1000).toFixed(1)} s; progress seen: ${(await progressTexts(page)).slice(-6).join(' | ')}`);
-  }
-  return checkedResultFacts(page);
-}
-
-function expectValidClip(facts: ResultFacts): void {
-  const { frames } = PACK.video;
-  expect(['avc', 'vp9']).toContain(facts.codec);
-  expect(facts.frames).toBe(frames);
-  expect(facts.decodedFrames).toBe(frames);
-  // The app upscales the model's 64 × 64 so that the short side is 256.
-  expect([facts.decodedWidth, facts.decodedHeight]).toEqual([facts.width, facts.height]);
-  expect(Math.min(facts.width, facts.height)).toBe(256);
-  expect(facts.framesSha256).toMatch(/^[0-9a-f]{64}$/);
-}
-
 test('animatediff on WASM: licence before install, the form adapts, deterministic MP4 with per-frame decoding', async ({ page }) => {
   logConsole(page);
   logTimings(page);
@@ -112,18 +82,18 @@ test('animatediff on WASM: licence before install, the form adapts, deterministi
   await page.getByTestId('prompt').fill(PROMPT);
   await page.screenshot({ path: 'test-results/animatediff-form.png', fullPage: true });
 
-  const first = await generateClip(page, 42);
-  expectValidClip(first);
+  const first = await generateClip(page, PROMPT, 42);
+  expectValidClip(first, PACK.video.frames);
   expect(first.backend).toBe('wasm');
   const texts = await progressTexts(page);
   const { frames } = PACK.video;
   for (let i = 1; i <= frames; i++) expect(texts).toContain(`Decoding frame ${i} of ${frames}`);
   await page.screenshot({ path: 'test-results/animatediff-result.png', fullPage: true });
 
-  const again = await generateClip(page, 42);
+  const again = await generateClip(page, PROMPT, 42);
   expect(again.framesSha256).toBe(first.framesSha256);
   expect(again.decodedSha256).toBe(first.decodedSha256);
-  const other = await generateClip(page, 7);
+  const other = await generateClip(page, PROMPT, 7);
   expect(other.framesSha256).not.toBe(first.framesSha256);
 });
 
@@ -154,14 +124,14 @@ test('animatediff on WebGPU (SwiftShader): an MP4 of the right frames, decoded f
   await recordProgressTexts(page);
   expect(await installWithLicence(page, 'webgpu')).toBe('webgpu');
   await expect(page.getByTestId('graph-info')).toContainText('Denoiser graph: unet.onnx.');
-  const first = await generateClip(page, 42, 540_000);
-  expectValidClip(first);
+  const first = await generateClip(page, PROMPT, 42, undefined, 540_000);
+  expectValidClip(first, PACK.video.frames);
   expect(first.backend).toBe('webgpu');
   const { frames } = PACK.video;
   const texts = await progressTexts(page);
   for (let i = 1; i <= frames; i++) expect(texts).toContain(`Decoding frame ${i} of ${frames}`);
   if (repeat) {
-    const again = await generateClip(page, 42, 540_000);
+    const again = await generateClip(page, PROMPT, 42, undefined, 540_000);
     expect(again.framesSha256).toBe(first.framesSha256);
   }
 });

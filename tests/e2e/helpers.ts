@@ -156,3 +156,37 @@ export async function recordProgressTexts(page: Page): Promise<void> {
 
 /** The progress texts recordProgressTexts saw, in order. */
 export const progressTexts = (page: Page) => page.evaluate(() => (window as unknown as { __progressTexts: string[] }).__progressTexts);
+
+/**
+ * Fills the prompt and seed (and the step count, when given), clicks Generate, and waits for this clip's result
+ * (or fails with the page's error); logs the time and the last progress texts recordProgressTexts saw.
+ */
+export async function generateClip(page: Page, prompt: string, seed: number, steps?: number, timeout = 240_000): Promise<ResultFacts> {
+  const existing = page.getByTestId('result');
+  const previous = (await existing.count()) > 0 ? Number(await existing.getAttribute('data-serial')) : 0;
+  await page.getByTestId('prompt').fill(prompt);
+  await page.getByTestId('seed').fill(String(seed));
+  if (steps !== undefined) await page.getByTestId('steps').selectOption(String(steps));
+  await page.getByTestId('generate').click();
+  const result = page.getByTestId('result');
+  const error = page.getByTestId('error');
+  const outcome = async () =>
+    (await error.count()) > 0 ? `error ${await error.first().getAttribute('data-error-name')}: ${await error.first().textContent()}` : (await result.count()) > 0 ? `serial ${await result.getAttribute('data-serial')}` : 'none';
+  const started = Date.now();
+  try {
+    await expect.poll(outcome, { timeout }).toBe(`serial ${previous + 1}`);
+  } finally {
+    console.log(`clip (seed ${seed}${steps === undefined ? '' : `, ${steps} steps`}) after ${((Date.now() - started) / 1000).toFixed(1)} s; progress seen: ${(await progressTexts(page)).slice(-6).join(' | ')}`);
+  }
+  return checkedResultFacts(page);
+}
+
+/** A converted pack's clip: its frame count, decoded back whole, upscaled so that the short side is 256, hashed. */
+export function expectValidClip(facts: ResultFacts, frames: number): void {
+  expect(['avc', 'vp9']).toContain(facts.codec);
+  expect(facts.frames).toBe(frames);
+  expect(facts.decodedFrames).toBe(frames);
+  expect([facts.decodedWidth, facts.decodedHeight]).toEqual([facts.width, facts.height]);
+  expect(Math.min(facts.width, facts.height)).toBe(256);
+  expect(facts.framesSha256).toMatch(/^[0-9a-f]{64}$/);
+}

@@ -10,7 +10,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { ALL_FORMATS, BufferSource, Input } from 'mediabunny';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appUrl, checkedResultFacts, logConsole, progressTexts, recordProgressTexts, saveDownload, waitReady, type ResultFacts } from './helpers';
+import { appUrl, expectValidClip, generateClip, logConsole, progressTexts, recordProgressTexts, saveDownload, waitReady } from './helpers';
 
 // The pack playwright.config.ts serves for this kind (ZOETROPE_WAN_PACK names another one).
 const PACK_DIR = process.env['ZOETROPE_WAN_PACK'] ?? join(import.meta.dirname, '../fixtures/wan-tiny-pack');
@@ -66,37 +66,6 @@ async function install(page: Page, backend: 'wasm' | 'webgpu'): Promise<string> 
   return waitReady(page);
 }
 
-async function generateClip(page: Page, seed: number, steps: number, timeout = 240_000): Promise<ResultFacts> {
-  const existing = page.getByTestId('result');
-  const previous = (await existing.count()) > 0 ? Number(await existing.getAttribute('data-serial')) : 0;
-  await page.getByTestId('prompt').fill(PROMPT);
-  await page.getByTestId('seed').fill(String(seed));
-  await page.getByTestId('steps').selectOption(String(steps));
-  await page.getByTestId('generate').click();
-  const result = page.getByTestId('result');
-  const error = page.getByTestId('error');
-  const outcome = async () =>
-    (await error.count()) > 0 ? `error ${await error.first().getAttribute('data-error-name')}: ${await error.first().textContent()}` : (await result.count()) > 0 ? `serial ${await result.getAttribute('data-serial')}` : 'none';
-  const started = Date.now();
-  try {
-    await expect.poll(outcome, { timeout }).toBe(`serial ${previous + 1}`);
-  } finally {
-    console.log(`clip (seed ${seed}, ${steps} steps) after ${((Date.now() - started) / 1000).toFixed(1)} s; progress seen: ${(await progressTexts(page)).slice(-6).join(' | ')}`);
-  }
-  return checkedResultFacts(page);
-}
-
-function expectValidClip(facts: ResultFacts): void {
-  const { frames } = PACK.video;
-  expect(['avc', 'vp9']).toContain(facts.codec);
-  expect(facts.frames).toBe(frames);
-  expect(facts.decodedFrames).toBe(frames);
-  expect([facts.decodedWidth, facts.decodedHeight]).toEqual([facts.width, facts.height]);
-  // The app upscales the model's picture so that the short side is 256.
-  expect(Math.min(facts.width, facts.height)).toBe(256);
-  expect(facts.framesSha256).toMatch(/^[0-9a-f]{64}$/);
-}
-
 /** One progress text per latent frame, counted in video frames: 1, 5, 9 of 9 for the fixture (3 trimmed from the first call). */
 async function expectDecodedPerLatentFrame(page: Page): Promise<void> {
   const texts = await progressTexts(page);
@@ -129,8 +98,8 @@ test('wan on WASM: licence before install, the form adapts, deterministic MP4 de
   await page.screenshot({ path: 'test-results/wan-form.png', fullPage: true });
 
   const steps = PACK.scheduler.defaultSteps;
-  const first = await generateClip(page, 42, steps);
-  expectValidClip(first);
+  const first = await generateClip(page, PROMPT, 42, steps);
+  expectValidClip(first, PACK.video.frames);
   expect(first.backend).toBe('wasm');
   const texts = await progressTexts(page);
   for (let i = 1; i <= steps; i++) expect(texts).toContain(`Step ${i} of ${steps}`);
@@ -149,13 +118,13 @@ test('wan on WASM: licence before install, the form adapts, deterministic MP4 de
   expect(record.sources).toEqual(PACK.sources);
   for (const s of PACK.sources ?? []) expect(tags.description).toContain(`${s.role} ${s.file} (sha256 ${s.sha256.slice(0, 16)}…)`);
 
-  const again = await generateClip(page, 42, steps);
+  const again = await generateClip(page, PROMPT, 42, steps);
   expect(again.framesSha256).toBe(first.framesSha256);
   expect(again.decodedSha256).toBe(first.decodedSha256);
-  const other = await generateClip(page, 7, steps);
+  const other = await generateClip(page, PROMPT, 7, steps);
   expect(other.framesSha256).not.toBe(first.framesSha256);
   // Another step count is another sampling: other frames from the same seed.
-  const fewer = await generateClip(page, 42, Number(choices[0]));
+  const fewer = await generateClip(page, PROMPT, 42, Number(choices[0]));
   expect(fewer.framesSha256).not.toBe(first.framesSha256);
 });
 
@@ -191,12 +160,12 @@ test('wan on WebGPU (SwiftShader): a one-step MP4 of the right frames, decoded p
   await expect(page.getByTestId('graph-info')).toContainText(/Denoiser graph: dit(\.fp16)?\.onnx\./);
   console.log(await page.getByTestId('graph-info').textContent());
   const steps = Math.min(...PACK.scheduler.steps);
-  const first = await generateClip(page, 42, steps, 540_000);
-  expectValidClip(first);
+  const first = await generateClip(page, PROMPT, 42, steps, 540_000);
+  expectValidClip(first, PACK.video.frames);
   expect(first.backend).toBe('webgpu');
   await expectDecodedPerLatentFrame(page);
   if (repeat) {
-    const again = await generateClip(page, 42, steps, 540_000);
+    const again = await generateClip(page, PROMPT, 42, steps, 540_000);
     expect(again.framesSha256).toBe(first.framesSha256);
   }
 });
