@@ -31,6 +31,9 @@ const NEXT: Record<ZoetropeErrorName, [string, string]> = {
   AbortError: ['Cancelled.', 'Press Generate when you are ready.'],
   LessonFileError: ['This lesson file cannot be used, so nothing was imported.', 'Check the field named below, or export the lesson again from Zoetrope.'],
   NotZoetropeVideoError: ['This video was not made by Zoetrope (or its settings were removed), so it cannot be remixed.', 'Drop an MP4 that Zoetrope made and that was not re-encoded by another program.'],
+  MicrophoneDeniedError: ['The browser was not allowed to use the microphone, so nothing was recorded.', 'Allow the microphone for this site (the camera or lock icon beside the address), then press Record again. Or pick an audio file instead.'],
+  MicrophoneUnavailableError: ['No microphone could be used, so nothing was recorded.', 'Plug in or switch on a microphone (and close other programs using it), then press Record again. Or pick an audio file instead.'],
+  AudioFileError: ['This audio file cannot be used, so nothing was kept.', 'Pick a WAV, MP3, M4A or Ogg file of at most a minute, or record the narration instead.'],
   ProtocolError: ['The embedding page sent a message Zoetrope does not understand.', 'Whoever runs the page should check the message against the protocol in README.md ("Embedding"); the detail names the field.'],
 };
 
@@ -50,6 +53,14 @@ export function friendlyError(error: ZoetropeError): FriendlyError {
   if (error.name === 'OutOfMemoryError' && error.details['phase'] === 'run') {
     title = 'The model loaded, but making this video needed more memory than this backend has here.';
     next = 'Choose WebGPU in Settings if this device has a GPU, close other tabs, or use a pack made for fewer frames or a smaller size. Nothing was changed: the model is still installed.';
+  }
+  if (error.name === 'MicrophoneUnavailableError' && error.details['reason'] === 'silent') {
+    title = 'The recording was silent, so it was not kept.';
+    next = 'Check that the microphone is not muted and is the one the browser uses (the camera or lock icon beside the address), then record again.';
+  }
+  if (error.name === 'StorageQuotaError' && error.details['what'] === 'audio') {
+    title = 'There is not enough storage to keep this narration, so it was not kept.';
+    next = 'Free some space (delete old gallery videos, lessons or models), then record or pick the file again.';
   }
   if (error.name === 'IntegrityError' && error.details['origin'] === 'zoepack') {
     title = 'This .zoepack file is damaged, so its model was not used.';

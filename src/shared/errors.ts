@@ -26,6 +26,9 @@ export const ERROR_NAMES = [
   'ProtocolError',
   'LessonFileError',
   'NotZoetropeVideoError',
+  'MicrophoneDeniedError',
+  'MicrophoneUnavailableError',
+  'AudioFileError',
 ] as const;
 
 export type ZoetropeErrorName = (typeof ERROR_NAMES)[number];
