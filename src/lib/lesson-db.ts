@@ -5,7 +5,7 @@
 // only, and a reload loses nothing.
 
 import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
-import type { Lesson } from '../shared/lesson';
+import { withSoundDefaults, type Lesson } from '../shared/lesson';
 import type { ModelFrames } from '../shared/engine-api';
 
 let lessonStore: UseStore | null = null;
@@ -20,7 +20,7 @@ export async function saveLesson(lesson: Lesson): Promise<void> {
 }
 
 export async function listLessons(): Promise<Lesson[]> {
-  const all = (await entries<string, Lesson>(lessons())).map(([, l]) => l);
+  const all = (await entries<string, Lesson>(lessons())).map(([, l]) => withSoundDefaults(l));
   return all.sort((a, b) => b.updatedAt - a.updatedAt);
 }
 

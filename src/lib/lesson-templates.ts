@@ -3,6 +3,7 @@
 // teacher gets something that works before writing a prompt.
 
 import { newLesson, newScene, type Lesson } from '../shared/lesson';
+import { newNarration } from '../shared/narration';
 
 export interface LessonTemplate {
   id: string;
@@ -59,9 +60,15 @@ export const LESSON_TEMPLATES: LessonTemplate[] = [
   },
 ];
 
+/**
+ * A template's scenes speak their captions by default, so "Make lesson video"
+ * on a template gives a video that speaks. Their durations were chosen for
+ * the picture and hold each caption's spoken length (tests/e2e/narration
+ * checks that no template voice is cut), so they stay fixed rather than fit.
+ */
 export function lessonFromTemplate(template: LessonTemplate): Lesson {
   return newLesson(
     template.title,
-    template.scenes.map(([prompt, caption, duration]) => newScene(prompt, caption, duration)),
+    template.scenes.map(([prompt, caption, duration]) => newScene(prompt, caption, duration, { ...newNarration('tts'), fit: false })),
   );
 }

@@ -4,6 +4,7 @@
 // errors that name the bad field. No DOM here.
 
 import { ZoetropeError } from './errors';
+import { newNarration, SILENT, validateNarration, type Narration } from './narration';
 import { MAX_PROMPT_LENGTH, MAX_SEED } from './options';
 
 export const EXTEND_MODES = ['continue', 'pingpong', 'loop'] as const;
@@ -25,6 +26,8 @@ export interface Scene {
   /** Seconds on screen, crossfades included. */
   duration: number;
   seed: number;
+  /** The scene's voice (src/shared/narration.ts); silent for lessons made before sound. */
+  narration: Narration;
 }
 
 export interface Lesson {
@@ -40,6 +43,8 @@ export interface Lesson {
   /** Null: the model's defaults. */
   steps: number | null;
   guidance: number | null;
+  /** The soft sounds that follow the picture (bounces, starts, stops); off by default. */
+  effects: boolean;
   updatedAt: number;
 }
 
@@ -51,12 +56,13 @@ export function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
 }
 
-export function newScene(prompt = '', caption = '', duration = 4): Scene {
-  return { id: newId(), prompt, caption, duration, seed: randomSeed() };
+/** A new scene speaks its caption (TTS, fit to voice) unless told otherwise. */
+export function newScene(prompt = '', caption = '', duration = 4, narration: Narration = newNarration()): Scene {
+  return { id: newId(), prompt, caption, duration, seed: randomSeed(), narration: { ...narration } };
 }
 
 export function newLesson(title: string, scenes: Scene[]): Lesson {
-  return { id: newId(), title, scenes, extend: 'pingpong', outputHeight: 720, aiMark: true, burnCaptions: true, steps: null, guidance: null, updatedAt: Date.now() };
+  return { id: newId(), title, scenes, extend: 'pingpong', outputHeight: 720, aiMark: true, burnCaptions: true, steps: null, guidance: null, effects: false, updatedAt: Date.now() };
 }
 
 function fail(field: string, expected: string, got: unknown): never {
@@ -88,7 +94,8 @@ export function validateScene(value: unknown, field: string): Scene {
   const seed = s['seed'] ?? randomSeed();
   if (!isInt(seed) || seed < 0 || seed > MAX_SEED) fail(`${field}.seed`, `a whole number from 0 to ${MAX_SEED}`, seed);
   const id = typeof s['id'] === 'string' && s['id'] !== '' ? s['id'] : newId();
-  return { id, prompt, caption, duration, seed };
+  const narration = validateNarration(s['narration'], `${field}.narration`);
+  return { id, prompt, caption, duration, seed, narration };
 }
 
 /** Validates an untrusted lesson; throws LessonFileError naming the field. A fresh id is given when asked. */
@@ -112,6 +119,8 @@ export function validateLesson(value: unknown, freshIds = false): Lesson {
   if (steps !== null && !(isInt(steps) && steps >= 1 && steps <= 200)) fail('steps', 'null or a whole number from 1 to 200', steps);
   const guidance = o['guidance'] ?? null;
   if (guidance !== null && !(typeof guidance === 'number' && guidance >= 0 && guidance <= 30)) fail('guidance', 'null or a number from 0 to 30', guidance);
+  const effects = o['effects'] ?? false;
+  if (typeof effects !== 'boolean') fail('effects', 'true or false', effects);
   const id = !freshIds && typeof o['id'] === 'string' && o['id'] !== '' ? o['id'] : newId();
   if (freshIds) for (const s of scenes) s.id = newId();
   return {
@@ -124,6 +133,7 @@ export function validateLesson(value: unknown, freshIds = false): Lesson {
     burnCaptions,
     steps: steps as number | null,
     guidance: guidance as number | null,
+    effects,
     updatedAt: Date.now(),
   };
 }
@@ -139,9 +149,28 @@ export function parseLessonJson(text: string): Lesson {
   return validateLesson(value, true);
 }
 
-/** The lesson as a portable JSON file (ids and date left out). */
+/**
+ * The lesson as a portable JSON file (ids and date left out). A recording's
+ * or file's audio is not in it (it stays on the device), so its `audioId` is
+ * dropped: the scene opens silent elsewhere, and the editor says why.
+ */
 export function lessonJson(lesson: Lesson): string {
-  const { title, extend, outputHeight, aiMark, burnCaptions, steps, guidance } = lesson;
-  const scenes = lesson.scenes.map(({ prompt, caption, duration, seed }) => ({ prompt, caption, duration, seed }));
-  return JSON.stringify({ zoetropeLesson: 1, title, scenes, extend, outputHeight, aiMark, burnCaptions, steps, guidance }, null, 2);
+  const { title, extend, outputHeight, aiMark, burnCaptions, steps, guidance, effects } = lesson;
+  const scenes = lesson.scenes.map(({ prompt, caption, duration, seed, narration }) => ({
+    prompt,
+    caption,
+    duration,
+    seed,
+    narration: { ...(narration ?? SILENT), audioId: null },
+  }));
+  return JSON.stringify({ zoetropeLesson: 1, title, scenes, extend, outputHeight, aiMark, burnCaptions, steps, guidance, effects }, null, 2);
+}
+
+/** A lesson read from this device's store: scenes saved before sound get a silent narration. */
+export function withSoundDefaults(lesson: Lesson): Lesson {
+  return {
+    ...lesson,
+    effects: lesson.effects ?? false,
+    scenes: lesson.scenes.map((s) => ({ ...s, narration: s.narration ?? { ...SILENT } })),
+  };
 }
