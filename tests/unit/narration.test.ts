@@ -67,3 +67,24 @@ describe('narration', () => {
     expect(l.scenes[0]!.narration.source).toBe('none');
   });
 });
+
+describe('narration provenance', () => {
+  it('names each source in the description and reads the record back, never holding audio', async () => {
+    const { provenanceTags, parseProvenance } = await import('../../src/shared/provenance');
+    const p = {
+      zoetrope: 1 as const, generator: 'Zoetrope', kind: 'lesson' as const, model: 'm@1', modelHash: 'a'.repeat(64), backend: 'wasm' as const,
+      steps: 2, guidance: 1, clips: [{ prompt: 'p', seed: 1, framesSha256: 'b'.repeat(64) }],
+      narration: [
+        { scene: 0, source: 'tts' as const, engine: 'espeak-ng (voice en)', voice: 'en' },
+        { scene: 1, source: 'recording' as const },
+        { scene: 2, source: 'file' as const, fileName: 'intro.wav' },
+      ],
+    };
+    const tags = provenanceTags(p, 'T');
+    expect(tags.description).toContain('scene 1 spoken on the device (espeak-ng (voice en))');
+    expect(tags.description).toContain('scene 2 recorded with the microphone');
+    expect(tags.description).toContain('scene 3 from the file intro.wav');
+    expect(parseProvenance(tags).narration).toEqual(p.narration);
+    expect(fieldOf(() => parseProvenance({ comment: JSON.stringify({ ...p, narration: [{ scene: 0, source: 'radio' }] }) }))).toBe('narration[0].source');
+  });
+});
