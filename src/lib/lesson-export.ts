@@ -1,7 +1,8 @@
 // Owns turning a generated lesson into one MP4: every frame drawn by
 // LessonRenderer, encoded with WebCodecs through mediabunny's CanvasSource
 // (H.264, else VP9), the captions as a WebVTT subtitle track as well, and
-// the provenance record in the file's metadata tags.
+// the provenance record in the file's metadata tags; and, when the lesson has
+// a voice, its mixed narration as an AAC or Opus track (audio-track.ts).
 
 import {
   BufferTarget,
@@ -14,9 +15,12 @@ import {
 } from 'mediabunny';
 import { abortError, ZoetropeError } from '../shared/errors';
 import type { Lesson } from '../shared/lesson';
-import { buildTimeline, webVtt } from '../shared/lesson-timeline';
+import { buildTimeline, webVtt, type Timeline } from '../shared/lesson-timeline';
+import { NARRATION_RATE } from '../shared/narration';
+import { narrationLength } from '../shared/narration-mix';
 import type { CodecPreference } from '../shared/options';
 import { provenanceTags, type Provenance } from '../shared/provenance';
+import { NarrationTrack, type AudioTrackReport } from './audio-track';
 import { LessonRenderer, type RenderScene } from './lesson-render';
 
 export interface LessonVideo {
@@ -28,6 +32,8 @@ export interface LessonVideo {
   fps: number;
   codec: 'avc' | 'vp9';
   encodeMs: number;
+  /** The narration track, or null when the lesson has no voice (the MP4 then has no audio track). */
+  audio: AudioTrackReport | null;
 }
 
 export interface ExportRequest {
@@ -38,6 +44,24 @@ export interface ExportRequest {
   codec: CodecPreference;
   signal: AbortSignal;
   onFrame: (done: number, total: number) => void;
+  /**
+   * The lesson's mixed narration, mono at NARRATION_RATE and as long as the
+   * video (src/shared/narration-mix.ts mixNarration); null or absent: no audio track.
+   */
+  narration?: Float32Array | null;
+}
+
+/**
+ * The mix cut or padded with silence to the video's exact length, so the
+ * audio track never makes the MP4 longer or shorter than its frames.
+ */
+function fitToVideo(mix: Float32Array, timeline: Timeline): Float32Array | null {
+  if (mix.length === 0) return null;
+  const length = narrationLength(timeline, NARRATION_RATE);
+  if (mix.length === length) return mix;
+  const out = new Float32Array(length);
+  out.set(mix.subarray(0, length));
+  return out;
 }
 
 export async function exportLesson(req: ExportRequest): Promise<LessonVideo> {
@@ -63,6 +87,9 @@ export async function exportLesson(req: ExportRequest): Promise<LessonVideo> {
     const subtitles = new TextSubtitleSource('webvtt');
     const captioned = lesson.scenes.some((s) => s.caption.trim() !== '');
     if (captioned) output.addSubtitleTrack(subtitles, { languageCode: 'und', name: 'Captions' });
+    // Added before start(), as mediabunny requires; a lesson without a voice gets no audio track at all.
+    const mix = req.narration ? fitToVideo(req.narration, timeline) : null;
+    const narration = mix ? await NarrationTrack.add(output) : null;
     output.setMetadataTags(provenanceTags(req.provenance, lesson.title || 'Lesson'));
     await output.start();
     try {
@@ -70,6 +97,8 @@ export async function exportLesson(req: ExportRequest): Promise<LessonVideo> {
         await subtitles.add(vtt);
         subtitles.close();
       }
+      // The whole mix goes in first: it is small next to the frames, and its encoder then runs beside the video's.
+      if (narration && mix) await narration.write(mix, req.signal);
       for (let f = 0; f < timeline.totalFrames; f++) {
         if (req.signal.aborted) throw abortError();
         renderer.draw(f);
@@ -84,7 +113,7 @@ export async function exportLesson(req: ExportRequest): Promise<LessonVideo> {
     }
     const buffer = output.target.buffer;
     if (!buffer) throw new ZoetropeError('EncoderUnavailableError', 'The MP4 muxer produced no file.');
-    return { mp4: new Blob([buffer], { type: 'video/mp4' }), vtt, width, height, frames: timeline.totalFrames, fps, codec, encodeMs: performance.now() - started };
+    return { mp4: new Blob([buffer], { type: 'video/mp4' }), vtt, width, height, frames: timeline.totalFrames, fps, codec, encodeMs: performance.now() - started, audio: narration?.report() ?? null };
   } finally {
     renderer.close();
   }

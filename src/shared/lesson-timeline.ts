@@ -88,15 +88,28 @@ function vttTime(seconds: number): string {
   return `${pad(h)}:${pad(m)}:${pad(s)}.${pad(ms % 1000, 3)}`;
 }
 
+/**
+ * Scene i's cue, in output frames (may be a half frame): from the middle of
+ * its fade-in to the middle of its fade-out, the first from 0, the last to
+ * the end. The captions and the narration's voice windows
+ * (src/shared/narration-timing.ts) both use it, so they cannot drift apart.
+ */
+export function cueFrames(timeline: Timeline, i: number): { from: number; to: number } {
+  const span = timeline.spans[i];
+  if (!span) throw new RangeError(`cueFrames: no scene ${i} in a timeline of ${timeline.spans.length}`);
+  const half = timeline.crossfade / 2;
+  const from = i === 0 ? 0 : span.start + half;
+  const to = i === timeline.spans.length - 1 ? span.start + span.frames : span.start + span.frames - half;
+  return { from, to };
+}
+
 /** One cue per captioned scene, from the middle of its fade-in to the middle of its fade-out. */
 export function webVtt(scenes: readonly Pick<Scene, 'caption'>[], timeline: Timeline): string {
-  const half = timeline.crossfade / 2;
   const cues: string[] = ['WEBVTT', ''];
-  timeline.spans.forEach((span, i) => {
+  timeline.spans.forEach((_span, i) => {
     const caption = scenes[i]?.caption.trim() ?? '';
     if (!caption) return;
-    const from = i === 0 ? 0 : span.start + half;
-    const to = i === timeline.spans.length - 1 ? span.start + span.frames : span.start + span.frames - half;
+    const { from, to } = cueFrames(timeline, i);
     // A blank line would end the cue early.
     const text = caption.split('\n').filter((l) => l.trim() !== '').join('\n').replace(/-->/g, '→');
     cues.push(`${i + 1}`, `${vttTime(from / timeline.fps)} --> ${vttTime(to / timeline.fps)}`, text, '');
