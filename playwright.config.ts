@@ -50,7 +50,8 @@ export default defineConfig({
     command: `npx vite build --logLevel warn --outDir ${OUT_DIR} && npx vite preview --outDir ${OUT_DIR} --port ${PORT} --strictPort`,
     url: `http://127.0.0.1:${PORT}/`,
     // The tests' pack servers listen on 127.0.0.1 / localhost ports; the build and preview allow them in connect-src.
-    env: { ZOETROPE_EXTRA_PACKS: EXTRA_PACKS, ZOETROPE_CSP_CONNECT: 'http://localhost:* http://127.0.0.1:*' },
+    // ZOETROPE_TEST_PAGES: the build also holds the pages made for the tests (vite/test-pages.ts).
+    env: { ZOETROPE_EXTRA_PACKS: EXTRA_PACKS, ZOETROPE_CSP_CONNECT: 'http://localhost:* http://127.0.0.1:*', ZOETROPE_TEST_PAGES: '1' },
     reuseExistingServer: !process.env['CI'],
     timeout: 120_000,
   },

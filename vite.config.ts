@@ -2,7 +2,8 @@
 // onnxruntime-web's wasm files from our own origin; COOP/COEP headers make
 // the page cross-origin isolated so WASM can use threads; the offline
 // shell (vite/pwa.ts) precaches the built app for use with no network. The
-// embed plugin adds embed.html, the host client module and the CSP headers.
+// embed plugin adds embed.html, the host client module and the CSP headers;
+// test pages (vite/test-pages.ts) are built only for the e2e tests.
 /// <reference types="vitest/config" />
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
@@ -10,9 +11,11 @@ import { defineConfig } from 'vite';
 import { ISOLATION_HEADERS, zoetrope } from './vite/zoetrope-plugin.ts';
 import { offlineShell } from './vite/pwa.ts';
 import { embed } from './vite/embed-plugin.ts';
+import { voices } from './vite/voices-plugin.ts';
+import { testPages } from './vite/test-pages.ts';
 
 export default defineConfig({
-  plugins: [svelte(), zoetrope(), embed(), offlineShell()],
+  plugins: [svelte(), zoetrope(), voices(), embed(), testPages(), offlineShell()],
   resolve: {
     alias: [
       {
