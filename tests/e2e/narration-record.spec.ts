@@ -1,7 +1,7 @@
 // Narration from the microphone and from audio files, through the real
 // NarrationEditor on its test page (src/test-pages/narration-editor.html),
 // the real capture path (Chromium's fake microphone playing a WAV this spec
-// writes: 0.5 s silence, 1.5 s of 440 Hz, 0.5 s silence, played once with
+// writes: 1 s silence, 1.5 s of 440 Hz, 0.5 s silence, played once with
 // %noloop), the real recorder worklet under the built app's CSP, and real
 // IndexedDB: the level meter moves, Stop keeps the take trimmed to the tone,
 // the microphone is released, a reload still has it; a good file is kept
@@ -48,7 +48,9 @@ function wav(parts: [number, number][], { rate = 48_000, channels = 1, hz = 440 
 // Written when the spec loads, because the browser's launch arguments name it.
 const dir = mkdtempSync(join(tmpdir(), 'zoetrope-mic-'));
 const MIC_WAV = join(dir, 'mic.wav');
-writeFileSync(MIC_WAV, wav([[0.5, 0], [TONE_SECONDS, 0.5], [0.5, 0]]));
+// A full second of silence first: the file starts playing when the device opens, and under load the
+// worklet may start collecting up to ~0.5 s later (the person, by contrast, starts speaking once the meter shows).
+writeFileSync(MIC_WAV, wav([[1, 0], [TONE_SECONDS, 0.5], [0.5, 0]]));
 const FAKE_MIC = ['--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${MIC_WAV}%noloop`];
 // The fake microphone for the whole file (launch options are per worker); the permission is granted per test.
 test.use({ launchOptions: { executablePath, args: [...BASE_ARGS, ...FAKE_MIC] } });
@@ -112,7 +114,7 @@ test.describe('recording from the microphone', () => {
     await expect(meter).toBeVisible();
     await expect.poll(() => meter.evaluate((m) => (m as HTMLMeterElement).value), { timeout: 10_000, intervals: [50] }).toBeGreaterThan(0.2);
     const progress = page.getByTestId('narration-record-progress');
-    await expect.poll(() => progress.evaluate((p) => (p as HTMLProgressElement).value), { timeout: 15_000 }).toBeGreaterThan(3);
+    await expect.poll(() => progress.evaluate((p) => (p as HTMLProgressElement).value), { timeout: 15_000 }).toBeGreaterThan(3.5);
     await page.getByTestId('narration-stop').click();
 
     const stored = page.getByTestId('narration-stored');
@@ -143,6 +145,16 @@ test.describe('recording from the microphone', () => {
     await expect(page.getByTestId('narration-stored')).toHaveAttribute('data-audio-id', take?.id ?? '');
     expect(await storedAudio(page)).toEqual([take]);
 
+    await page.getByTestId('narration-rerecord').click();
+    await expect.poll(() => page.getByTestId('narration-record-progress').evaluate((p) => (p as HTMLProgressElement).value), { timeout: 15_000 }).toBeGreaterThan(3.5);
+    await page.getByTestId('narration-stop').click();
+    // Re-record (the fake device plays its file again from the start on each open): the new take replaces
+    // the old one, which is deleted only after the new one is stored.
+    await expect(page.getByTestId('narration-stored')).not.toHaveAttribute('data-audio-id', take?.id ?? '');
+    const [again, ...rest] = await storedAudio(page);
+    expect(rest).toHaveLength(0);
+    expect(again?.id).not.toBe(take?.id);
+    expect(Math.abs((again?.length ?? 0) / (again?.sampleRate ?? 1) - TONE_SECONDS)).toBeLessThanOrEqual(0.15);
     await page.getByTestId('narration-delete').click();
     await page.getByTestId('narration-delete-confirm').click();
     await expect(page.getByTestId('narration-record')).toBeVisible();
