@@ -43,6 +43,9 @@ export async function narrationCodec(rate: number = NARRATION_RATE): Promise<Nar
 export class NarrationTrack {
   private lastPacketAt = 0;
   private startedAt = 0;
+  /** Seconds of audio the encoder has put out so far (the end of its latest packet). */
+  private encodedUntil = 0;
+  private onPacket: (() => void) | null = null;
 
   private constructor(
     private readonly source: AudioSampleSource,
@@ -59,8 +62,11 @@ export class NarrationTrack {
       codec,
       quality: new Quality({ bitrate: BITRATES[codec] }),
       // The time the encoder's last packet came out is when encoding really ended (finalize() flushes it).
-      onEncodedPacket: () => {
-        if (track) track.lastPacketAt = performance.now();
+      onEncodedPacket: (packet) => {
+        if (!track) return;
+        track.lastPacketAt = performance.now();
+        track.encodedUntil = Math.max(track.encodedUntil, packet.timestamp + packet.duration);
+        track.onPacket?.();
       },
     });
     track = new NarrationTrack(source, codec, rate);
@@ -68,7 +74,12 @@ export class NarrationTrack {
     return track;
   }
 
-  /** Feeds the whole mix (mono, at the track's rate) and closes the source. */
+  /**
+   * Feeds the whole mix (mono, at the track's rate), closes the source (which
+   * flushes the encoder) and waits for the packet that covers the mix's end,
+   * so the audio is encoded before the video starts: encodeMs is then the
+   * audio's own time, not shared with drawing frames on the same thread.
+   */
   async write(mix: Float32Array, signal?: AbortSignal): Promise<void> {
     this.startedAt = performance.now();
     const chunk = Math.round(CHUNK_SECONDS * this.sampleRate);
@@ -84,6 +95,30 @@ export class NarrationTrack {
       }
     }
     this.source.close();
+    await this.encoded(mix.length / this.sampleRate, signal);
+  }
+
+  /**
+   * Resolves once the packets reach `seconds` (less a sample), on abort, or
+   * after a generous timeout: an encoder that failed while flushing never
+   * sends that packet, and the Output's finalize() then reports its error.
+   */
+  private encoded(seconds: number, signal?: AbortSignal): Promise<void> {
+    const done = () => this.encodedUntil >= seconds - 1 / this.sampleRate;
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', finish);
+        this.onPacket = null;
+        resolve();
+      };
+      const timer = setTimeout(finish, 10_000 + seconds * 1000);
+      signal?.addEventListener('abort', finish);
+      this.onPacket = () => {
+        if (done()) finish();
+      };
+    });
   }
 
   /** Call after the Output's finalize(). */
