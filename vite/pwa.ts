@@ -5,7 +5,7 @@
 // worker is generated), so that after one visit the page, the engine and the
 // runtime load with no network. Model packs are not precached: they live in
 // IndexedDB once installed, and a built-in pack in dist/models/ would double
-// the storage. Every URL is our own origin; nothing comes from a CDN.
+// the storage; nor is the text-to-speech voice data (vite/voices-plugin.ts). Every URL is our own origin; nothing comes from a CDN.
 // The worker is ours, not a generated one, because it also adds the origins
 // the user allowed to each page's connect-src (see src/sw/sw.ts); the routes
 // it sets up are the ones the generated worker had.
@@ -31,7 +31,8 @@ export function offlineShell() {
     injectManifest: {
       // woff2: the lesson captions' bundled font.
       globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,webmanifest,woff2}'],
-      globIgnores: ['models/**'],
+      // Voice data (voices/espeak-ng/, 24 MB) is an optional download, stored in IndexedDB when first used.
+      globIgnores: ['models/**', 'voices/**'],
       // ORT's two wasm builds (WebGPU's Asyncify one, the WASM backend's plain one) are 27 and 14 MB.
       maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
       // One classic script, as the generated worker was: no module service worker needed.
