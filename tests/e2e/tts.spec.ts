@@ -63,6 +63,10 @@ test('installs the voice data, speaks English and Italian in the worker, the sam
   const stored = await page.evaluate(() => (window as unknown as { zoetropeTts: TtsTestHook }).zoetropeTts.stored());
   const manifest = (await (await page.request.get('/voices/espeak-ng/manifest.json')).json()) as { sha256: string; size: number };
   expect(stored).toEqual({ size: DATA_SIZE, sha256: manifest.sha256 });
+  // The service worker's precache list holds the TTS worker (it is part of the app) but no voice data.
+  const precache = await (await page.request.get('/sw.js')).text();
+  expect(precache).toMatch(/assets\/tts\.worker-[\w-]+\.js/);
+  expect(precache).not.toContain('voices/');
 
   const speak = (text: string, voice: string) =>
     page.evaluate(([t, v]) => (window as unknown as { zoetropeTts: TtsTestHook }).zoetropeTts.speak(t, v as 'en'), [text, voice] as const);
