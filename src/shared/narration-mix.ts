@@ -50,8 +50,9 @@ export function narrationLength(timeline: Timeline, rate: number): number {
 }
 
 /**
- * Adds one voice (already at `rate`) into `mix` from sample `at`, cut at
- * sample `end` with a fade of `fade` samples when it is longer than that.
+ * Adds one voice (already at `rate`) into `mix` from sample `at`. A voice
+ * that runs past sample `end` is cut there, after a VOICE_FADE_SECONDS fade
+ * that reaches zero at `end`; a voice that fits keeps its whole length.
  */
 function place(mix: Float32Array, voice: Float32Array, volume: number, at: number, end: number, rate: number): void {
   const declick = Math.max(1, Math.round(DECLICK_SECONDS * rate));
