@@ -24,6 +24,8 @@
 // cannot be started (Debian has it; ZOETROPE_FIREFOX names another binary).
 //
 //   npm run test:browsers [-- --port 4178 --only firefox,webkitgtk]
+//   ZOETROPE_BROWSERS_OUTDIR=dist-ff npm run test:browsers   (another build folder than dist/, so that
+//   parallel builds on one machine do not replace the one under test)
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
@@ -48,11 +50,12 @@ const BROWSERS = [
   { name: 'firefox', browser: /** @type {const} */ ('firefox'), executablePath: process.env['ZOETROPE_FIREFOX'] ?? '/usr/bin/firefox-esr', args: [] },
 ].filter((b) => !only || only.includes(b.name));
 
-if (!existsSync('dist/index.html')) throw new Error('test:browsers: run `npm run build` first (it tests the production build in dist/)');
+const OUT_DIR = process.env['ZOETROPE_BROWSERS_OUTDIR'] || 'dist';
+if (!existsSync(`${OUT_DIR}/index.html`)) throw new Error(`test:browsers: run \`npm run build\` first (it tests the production build in ${OUT_DIR}/)`);
 
-/** The isolated preview of dist/; stop() also ends kept-alive connections, so the browser really finds it gone. */
+/** The isolated preview of the build; stop() also ends kept-alive connections, so the browser really finds it gone. */
 async function startAppServer() {
-  const server = await preview({ preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
+  const server = await preview({ build: { outDir: OUT_DIR }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
   let stopped = false;
   return {
     origin: `http://127.0.0.1:${PORT}`,
@@ -84,7 +87,7 @@ for (const b of BROWSERS) {
   }
   const version = await browser.version();
   const app = await startAppServer();
-  const plain = await startPlainServer(PORT + 1);
+  const plain = await startPlainServer(PORT + 1, OUT_DIR);
   try {
     Object.assign(flows, await guarded('app', () => appFlows(browser, app.origin)));
     Object.assign(flows, await guarded('reload', () => reloadFlows(browser, app.origin)));

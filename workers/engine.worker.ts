@@ -4,6 +4,9 @@
 // sessions survive a cancel and the next job starts at once. A lost WebGPU
 // device fails the job with DeviceLostError; ORT keeps that dead device for
 // the worker's life, so the client then starts a fresh worker and loads again.
+// Each step of a load is posted to the page (src/shared/load-steps.ts), whose
+// watchdog replaces a worker whose load stops moving (Firefox, issue 20); for
+// the same reason this worker starts no worker of its own (upscale-helper.ts).
 
 // First, so that it counts every GPUBuffer ORT creates.
 import { gpuMemory, resetGpuPeak } from './gpu-memory';
@@ -18,18 +21,19 @@ import { chooseBackend, wasmThreadCount } from './backend-choice';
 import { chooseEncoder, CODEC_PREFERENCE, encodeMp4, framesInMemory, type FrameSource } from './encode-mp4';
 import { validateTuning } from '../src/shared/engine-tuning';
 import { chooseGraphs, type GraphChoices } from '../src/shared/graph-variants';
-import { graphFilePath, packCapabilities } from '../src/shared/manifest';
+import { graphFilePath, packCapabilities, type FileEntry } from '../src/shared/manifest';
 import { rgbaToRgb } from './frames';
 import { probeEnvironment } from './environment-probe';
 import { createSession, destroyWebGpuDevice, deviceLoss, runtimeInfo, type ModelSession, type SessionRequest } from './ort-runtime';
-import { openPackSource } from '../src/common/pack-source';
+import { openPackSource, type PackReader } from '../src/common/pack-source';
 import { graphEntries, withGraphBytes, type ReadTally } from './graph-bytes';
 import { pipelineKind } from './pipelines/registry';
 import type { PipelineRuntime } from './pipelines/types';
 import { wordLevelVocabulary } from '../src/shared/prompt-words';
 import { GENERATOR, packSources, provenanceTags, type Provenance } from '../src/shared/provenance';
 import { outputSize, resizedFrameStream, resizeFrames } from './upscale';
-import { splitFrameStream, warmUpscaleHelper } from './upscale-helper';
+import { attachUpscaleHelper, splitFrameStream } from './upscale-helper';
+import type { LoadStep, LoadStepName } from '../src/shared/load-steps';
 
 installErrorTransfer();
 
@@ -41,6 +45,11 @@ const cancelledEarly = new Set<string>();
 let deviceLost: string | null = null;
 /** Resolves when that device is lost; never for WASM. */
 let lostSignal: Promise<string> = new Promise(() => {});
+
+/** Tells the page which step of a load this worker has reached (src/shared/load-steps.ts: its stall watchdog). */
+function step(name: LoadStepName, label = '', bytes = 0): void {
+  (self as unknown as DedicatedWorkerGlobalScope).postMessage({ zoetropeLoadStep: name, label, bytes } satisfies LoadStep);
+}
 
 function deviceLostError(): ZoetropeError {
   return new ZoetropeError('DeviceLostError', `The GPU device was lost during the job: ${String(deviceLost).replace(/\.$/, '')}.`, { reason: deviceLost });
@@ -94,11 +103,14 @@ const engine: EngineApi = {
     if (loaded?.info.modelKey === request.modelKey && loaded.info.source === source && loaded.key === key && (request.backend === 'auto' || request.backend === loaded.info.backend)) {
       return loaded.info;
     }
+    step('load-started');
     await engine.unload();
     const env = await probe();
+    step('probe-done');
 
     const pack = await openPackSource(request);
     const manifest = pack.manifest;
+    step('pack-opened', manifest.name);
     // Before any file is read or session made: a GPU too small for the pack is refused (or skipped for WASM) here.
     const choice = chooseBackend(request.backend, env, manifest.gpuLimits, manifest.requiresGpu === true);
     // ORT reads the thread count once per runtime build, when it first initialises.
@@ -133,14 +145,22 @@ const engine: EngineApi = {
     const firstBytes = extraEntries.reduce((n, f) => n + f.size, tokenizerEntry.size);
     const tally: ReadTally = { done: 0, total: roles.reduce((n, r) => n + graphEntries(manifest, r.graph).reduce((m, f) => m + f.size, 0), firstBytes), ms: 0 };
     const onRead = () => onProgress({ kind: 'loading', stage: 'reading', done: tally.done, total: tally.total });
+    // Every file read is a step, so a read that never ends is told apart from a session that never exists.
+    const readFile = async (entry: FileEntry) => {
+      step('file-read-started', entry.path, entry.size);
+      const bytes = await pack.readFile(entry);
+      step('file-read-done', entry.path);
+      return bytes;
+    };
+    const steppedPack: PackReader = { manifest, readFile };
     onRead();
     const readStarted = performance.now();
-    const tokenizerJson: unknown = JSON.parse(new TextDecoder().decode(await pack.readFile(tokenizerEntry)));
+    const tokenizerJson: unknown = JSON.parse(new TextDecoder().decode(await readFile(tokenizerEntry)));
     tally.done += tokenizerEntry.size;
     onRead();
     const files = new Map<string, Uint8Array>();
     for (const entry of extraEntries) {
-      files.set(entry.path, await pack.readFile(entry));
+      files.set(entry.path, await readFile(entry));
       tally.done += entry.size;
       onRead();
     }
@@ -151,11 +171,11 @@ const engine: EngineApi = {
     let pipeline: PipelineRuntime;
     try {
       for (const [i, r] of roles.entries()) {
-        sessions[r.role] = await withGraphBytes(pack, r.graph, tally, onRead, (bytes) => {
+        sessions[r.role] = await withGraphBytes(steppedPack, r.graph, tally, onRead, (bytes) => {
           // The bar counts bytes read up to half way, then sessions: only sessions made after the last read are
           // reported, so it never goes back.
           if (tally.done >= tally.total) onProgress({ kind: 'loading', stage: 'sessions', done: i, total: graphCount });
-          return createSession(bytes, sessionRequest, r.label);
+          return createSession(bytes, sessionRequest, r.label, step);
         });
       }
       pipeline = kind.create({ manifest, tokenizerJson, sessions, tuning, files });
@@ -177,7 +197,9 @@ const engine: EngineApi = {
     const warmUpStarted = performance.now();
     if (warmUp) {
       try {
+        step('warm-up-started', '', tally.total);
         await pipeline.warmUp();
+        step('warm-up-done');
       } catch (error) {
         await pipeline.release(); // No model is loaded, so nothing else would free these sessions.
         throw error;
@@ -209,13 +231,12 @@ const engine: EngineApi = {
       promptVocabulary: wordLevelVocabulary(tokenizerJson, manifest.tokenizer.maxLength),
     };
     loaded = { pipeline, info, key };
-    // The upscale helper's script is fetched now, with the model, not during the first job: a
-    // generation makes no request at all (privacy.spec.ts), not even a same-origin one.
-    if (tuning.streamEncode && tuning.upscaleWorker) warmUpscaleHelper();
+    step('load-done');
     // Ask the encoder question now for the default clip, off the first job's path; a failure here is
     // not kept, and the job asks again and reports it.
     const clip = outputSize(manifest.video.width, manifest.video.height, DEFAULT_OUTPUT_SHORT_SIDE);
     if (tuning.encoderCache) chooseEncoder(CODEC_PREFERENCE, clip.width, clip.height, manifest.video.fps).catch(() => {});
+    step('encoder-asked');
     return info;
   },
 
@@ -232,7 +253,6 @@ const engine: EngineApi = {
     const startedAt = performance.timeOrigin + started;
     resetGpuPeak();
     const split = info.tuning.streamEncode && info.tuning.upscaleWorker;
-    if (split && options.output !== 'frames') warmUpscaleHelper(); // a no-op unless a cancel stopped the helper
     const emit = (event: EngineProgress) => onProgress(event);
     let checkpointMs = 0;
     let emitMs = 0;
@@ -391,6 +411,10 @@ const engine: EngineApi = {
     else cancelledEarly.add(jobId); // The cancel overtook its own generate call.
   },
 
+  attachUpscaleHelper(port: MessagePort): void {
+    attachUpscaleHelper(port);
+  },
+
   async unload(): Promise<void> {
     const current = loaded;
     loaded = null;
@@ -399,3 +423,11 @@ const engine: EngineApi = {
 };
 
 Comlink.expose(engine);
+step('worker-started');
+// ORT fetches its wasm glue and binary itself, inside InferenceSession.create: their resource entries say
+// whether a session that never comes was still waiting for its files (issue 20) or had them.
+if (typeof PerformanceObserver !== 'undefined') {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (entry.name.includes('/ort/')) step('ort-file-fetched', entry.name.replace(/^.*\//, ''));
+  }).observe({ type: 'resource', buffered: true });
+}

@@ -109,13 +109,19 @@ export interface GraphBytes {
   externalData: { path: string; data: Uint8Array }[];
 }
 
-export async function createSession(graph: GraphBytes, request: SessionRequest, label: string): Promise<ModelSession> {
+/** Reports where a session's creation is (the engine's load steps, src/shared/load-steps.ts). */
+export type SessionStep = (step: 'ort-import-started' | 'ort-imported' | 'session-create-started' | 'session-created', label: string, bytes?: number) => void;
+
+export async function createSession(graph: GraphBytes, request: SessionRequest, label: string, onStep: SessionStep = () => {}): Promise<ModelSession> {
   const { backend } = request;
+  onStep('ort-import-started', label);
   const ort = await runtime(buildFor(backend, request.wasmRuntime), request.threads);
+  onStep('ort-imported', label);
   let session: OrtModule.InferenceSession;
   const createStarted = performance.now();
   const heapBefore = jsHeapBytes();
   try {
+    onStep('session-create-started', label, graph.externalData.reduce((n, f) => n + f.data.byteLength, graph.model.byteLength));
     session = await ort.InferenceSession.create(graph.model, {
       ...(graph.externalData.length ? { externalData: graph.externalData } : {}),
       executionProviders: [backend],
@@ -129,6 +135,7 @@ export async function createSession(graph: GraphBytes, request: SessionRequest, 
   } catch (error) {
     throw sessionError(error, graph, backend, label);
   }
+  onStep('session-created', label);
   // For `npm run test:large`: how long, how many bytes, and the worker's JS heap around it (external data
   // ArrayBuffers are outside usedJSHeapSize; the renderer's RSS, read by the test, counts them).
   const externalBytes = graph.externalData.reduce((n, f) => n + f.data.byteLength, 0);

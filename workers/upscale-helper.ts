@@ -4,11 +4,14 @@
 // upscaling while the engine worker upscales the other frames and feeds the
 // encoder (which has a thread of its own).
 //
-// In the squoosh manner: the helper starts on first use (warm(), called when
-// a job starts, so its module has loaded by the end of the denoising loop)
-// and stays warm; a call takes an AbortSignal, and an abort terminates the
-// helper (it cannot be interrupted inside its loop), so a cancelled job
-// leaves nothing running; the next use starts a fresh one.
+// The page starts the helper beside the engine worker (src/lib/engine-
+// client.ts) and hands the engine a MessagePort to it (attachUpscaleHelper).
+// The engine never creates it itself: in Firefox ESR 153, `new Worker()` in
+// the engine worker sometimes never returned, and the engine worker's
+// thread stayed blocked inside it for good (issue 20: the model load's steps
+// stopped between 'load-done' and 'upscale-helper-started', 3 loads of 100).
+// A cancelled job's frames are dropped: the helper finishes its few
+// milliseconds of them and its late replies are ignored.
 //
 // The helper takes the odd frames; the engine never waits on it: when the
 // encoder asks for an odd frame the helper has not delivered yet, the engine
@@ -21,43 +24,15 @@ import type { RgbaFrames } from './frames';
 import { upscaleFrame, upscalePlan } from './upscale';
 import type { UpscaleJob, UpscaleReply } from './upscale.worker';
 
-let helper: Worker | null = null;
-/** Set when the helper failed to start or crashed: from then on the engine upscales alone. */
-let broken = false;
+let helper: MessagePort | null = null;
 let nextJob = 1;
 const waiting = new Map<number, (reply: UpscaleReply | null) => void>();
 
-function start(): Worker | null {
-  if (helper || broken) return helper;
-  if (typeof Worker === 'undefined' || (navigator.hardwareConcurrency ?? 1) < 2) {
-    broken = true;
-    return null;
-  }
-  try {
-    helper = new Worker(new URL('./upscale.worker.ts', import.meta.url), { type: 'module', name: 'zoetrope-upscale' });
-  } catch {
-    broken = true;
-    return null;
-  }
-  helper.onmessage = (event: MessageEvent<UpscaleReply>) => waiting.get(event.data.job)?.(event.data);
-  helper.onerror = () => {
-    broken = true;
-    stop();
-  };
-  return helper;
-}
-
-/** Terminates the helper; the jobs waiting on it get nothing (their frames are made by the engine). */
-function stop(): void {
-  helper?.terminate();
-  helper = null;
-  for (const deliver of waiting.values()) deliver(null);
-  waiting.clear();
-}
-
-/** Starts the helper ahead of its first use, so that its module loads while the denoiser runs. */
-export function warmUpscaleHelper(): void {
-  start();
+/** The page's helper worker, by its port; replaces any earlier one (a fresh engine worker gets a fresh helper). */
+export function attachUpscaleHelper(port: MessagePort): void {
+  helper?.close();
+  helper = port;
+  port.onmessage = (event: MessageEvent<UpscaleReply>) => waiting.get(event.data.job)?.(event.data);
 }
 
 /**
@@ -75,7 +50,7 @@ export function splitFrameStream(input: RgbaFrames, width: number, height: numbe
   };
   const delivered = new Map<number, Uint8ClampedArray>();
   let helped = 0;
-  const worker = start();
+  const worker = helper;
   const job = nextJob++;
   if (worker) {
     const frames = Array.from({ length: input.frames }, (_, i) => i).filter((i) => i % 2 === 1);
@@ -85,8 +60,8 @@ export function splitFrameStream(input: RgbaFrames, width: number, height: numbe
     });
     const request: UpscaleJob = { job, input, width, height, frames };
     worker.postMessage(request);
-    // Only a job the helper is still working on needs it stopped.
-    signal.addEventListener('abort', () => waiting.has(job) && stop(), { once: true });
+    // A stopped job waits for nothing more: the helper's late frames for it find no one and are dropped.
+    signal.addEventListener('abort', () => waiting.delete(job), { once: true });
   }
   return {
     width,

@@ -9,9 +9,9 @@ import { generateClip, recordPage, resultFacts, waitModelReady } from './page-lo
 
 const NOT_ISOLATED = { 'Cross-Origin-Opener-Policy': 'unsafe-none', 'Cross-Origin-Embedder-Policy': 'unsafe-none' };
 
-/** A second preview of dist/ whose documents carry no isolation (the config's headers are overridden, not removed). */
-export async function startPlainServer(/** @type {number} */ port) {
-  const server = await preview({ preview: { port, strictPort: true, host: '127.0.0.1', headers: NOT_ISOLATED }, logLevel: 'warn' });
+/** A second preview of the build (dist/ unless named) whose documents carry no isolation (the config's headers are overridden, not removed). */
+export async function startPlainServer(/** @type {number} */ port, outDir = 'dist') {
+  const server = await preview({ build: { outDir }, preview: { port, strictPort: true, host: '127.0.0.1', headers: NOT_ISOLATED }, logLevel: 'warn' });
   return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((done) => server.httpServer.close(done)) };
 }
 

@@ -4,8 +4,11 @@
 // flow group is run: an exception becomes a failed flow, never a silent pass.
 // A group whose page stalled (a wait that timed out) runs once more, and its
 // flows then carry `stalled`, the first try's words, which the table prints:
-// Firefox ESR 153 here sometimes never finishes loading a page's model (an
-// open defect, README "Browser support"), and a run must say so, not hide it.
+// Firefox ESR 153 here sometimes never finished loading a page's model
+// (issue 20, README "Browser support"). The page now retries such a load on
+// a fresh engine worker by itself (src/lib/load-watchdog.ts), well inside the
+// flows' waits, so this second run is the last resort; a run must still say
+// when it was needed, not hide it.
 
 /** @typedef {{ ok: boolean, detail: string, stalled?: string, [k: string]: unknown }} Flow */
 

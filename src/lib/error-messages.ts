@@ -27,6 +27,7 @@ const NEXT: Record<ZoetropeErrorName, [string, string]> = {
   UnsupportedModelError: ['This model needs something this version of Zoetrope cannot do.', 'Use a model pack made for this version, or update Zoetrope.'],
   OptionsError: ['One of the settings is not valid.', 'Fix the field named below and press Generate again.'],
   EncoderUnavailableError: ['This browser cannot make an MP4 video.', 'Use a recent Chrome, Edge or another browser with WebCodecs.'],
+  EngineStalledError: ['Loading the model stopped making progress, twice, so it was stopped.', 'Reload the page to try again: the model is still installed and nothing was lost. If it keeps stalling, close other tabs, or use Zoetrope in another browser (Chrome or Edge).'],
   EngineCrashedError: ['The engine stopped unexpectedly (the tab may have run out of memory).', 'Press Generate again; the model will be loaded again.'],
   AbortError: ['Cancelled.', 'Press Generate when you are ready.'],
   LessonFileError: ['This lesson file cannot be used, so nothing was imported.', 'Check the field named below, or export the lesson again from Zoetrope.'],

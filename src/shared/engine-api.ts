@@ -196,6 +196,8 @@ export interface EngineApi {
   generate(jobId: string, options: GenerateOptions, onProgress: ProgressCallback): Promise<GenerateResult | FramesResult>;
   /** Asks a running job to stop at the next step boundary. Unknown ids are ignored. */
   cancel(jobId: string): void;
+  /** The port of the page's upscale helper worker (workers/upscale-helper.ts); the engine never starts a worker itself. */
+  attachUpscaleHelper(port: MessagePort): void;
   /** Releases the sessions. */
   unload(): Promise<void>;
 }

@@ -22,6 +22,7 @@ export const ERROR_NAMES = [
   'OptionsError',
   'EncoderUnavailableError',
   'EngineCrashedError',
+  'EngineStalledError',
   'AbortError',
   'ProtocolError',
   'LessonFileError',

@@ -15,7 +15,8 @@ export type InstallProgress =
   | { kind: 'installed'; bytesTotal: number; downloadedBytes: number };
 
 export type EngineProgress =
-  | { kind: 'loading'; stage: 'reading' | 'sessions'; done: number; total: number }
+  /** `retrying`: a first load stalled and a fresh engine worker is loading the model again (engine-client.ts). */
+  | { kind: 'loading'; stage: 'reading' | 'sessions'; done: number; total: number; retrying?: boolean }
   | { kind: 'text' }
   | { kind: 'step'; step: number; steps: number; preview: PreviewFrames | null }
   /** A decoder graph (a VAE) turning latent frames into pixels, frame by frame; `frame` of them are done. */
