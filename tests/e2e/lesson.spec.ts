@@ -140,7 +140,11 @@ test('lesson: template, edit, generate, export 720p with captions and provenance
   let packets = 0;
   for await (const _ of new EncodedPacketSink(track).packets()) packets++;
   expect(packets).toBe(frames);
-  expect(await input.computeDuration()).toBeCloseTo(frames / FPS, 2);
+  expect(await track.computeDuration()).toBeCloseTo(frames / FPS, 2);
+  // The template's scenes speak (TTS by default): one audio track, ending with the video up to one 20 ms Opus frame.
+  const audioTracks = await input.getAudioTracks();
+  expect(audioTracks).toHaveLength(1);
+  expect(Math.abs((await input.computeDuration()) - frames / FPS)).toBeLessThanOrEqual(0.021);
   // mediabunny's MP4 reader skips subtitle tracks, so look for the WebVTT sample entry and a cue's text in the bytes.
   expect(bytes.includes('wvtt')).toBe(true);
   expect(bytes.includes('Every thing falls:')).toBe(true);
