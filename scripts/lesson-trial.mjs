@@ -7,10 +7,16 @@
 // video as PNGs, and measures the joins inside long scenes: the mean frame-
 // to-frame change where one model clip meets the next, against the mean
 // change inside clips (crossfades left out), to compare continuation,
-// ping-pong and loop.
+// ping-pong and loop. With --record-scene N, scene N (1-based) is recorded
+// with the microphone as a teacher would (Record, speak, Stop) — Chromium's
+// fake microphone plays --voice-wav, a WAV of someone speaking — while the
+// other scenes keep their spoken (TTS) voice; it then prints the audio track
+// (ffprobe, when installed) and each scene's loudness.
 // Usage: npm run trial:lesson -- [--template gravity] [--extend pingpong|continue|loop] [--steps 0] [--out /tmp/lesson-trial] [--port 4184]
+//        [--record-scene 1 --voice-wav /tmp/voice.wav]
 
 import { chromium } from '@playwright/test';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, preview } from 'vite';
@@ -23,16 +29,22 @@ const EXTEND = opt('extend', 'pingpong');
 const STEPS = Number(opt('steps', '0'));
 const OUT = opt('out', '/tmp/lesson-trial');
 const PORT = Number(opt('port', '4184'));
+const RECORD_SCENE = Number(opt('record-scene', '0'));
+const VOICE_WAV = opt('voice-wav', '');
+if (RECORD_SCENE > 0 && !VOICE_WAV) throw new Error('--record-scene needs --voice-wav FILE (what the fake microphone plays)');
 mkdirSync(OUT, { recursive: true });
 
 if (!args.includes('--no-build')) await build({ logLevel: 'warn' });
 const server = await preview({ preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
 const browser = await chromium.launch({
   executablePath: process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+    ...(RECORD_SCENE > 0 ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${VOICE_WAV}%noloop`] : []),
+  ],
 });
 try {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 1400 }, acceptDownloads: true });
+  const context = await browser.newContext({ viewport: { width: 1100, height: 1400 }, acceptDownloads: true, permissions: RECORD_SCENE > 0 ? ['microphone'] : [] });
   const page = await context.newPage();
   page.on('console', (m) => {
     if (m.text().startsWith('[zoetrope:timing]') || m.type() === 'error') console.log(`  ${m.text()}`);
@@ -44,6 +56,20 @@ try {
   await page.getByTestId(`template-${TEMPLATE}`).click();
   await page.getByTestId('lesson-extend').selectOption(EXTEND);
   if (STEPS > 0) await page.getByTestId('lesson-steps').fill(String(STEPS));
+  let recordS = 0;
+  if (RECORD_SCENE > 0) {
+    const scene = page.getByTestId('scene').nth(RECORD_SCENE - 1);
+    const wavSeconds = (statSync(VOICE_WAV).size - 44) / (2 * 22050);
+    const t0 = performance.now();
+    await scene.getByTestId('narration-source-recording').check();
+    await scene.getByTestId('narration-record').click();
+    await scene.getByTestId('narration-stop').waitFor();
+    await page.waitForTimeout(Math.round(wavSeconds * 1000) + 1500);
+    await scene.getByTestId('narration-stop').click();
+    await scene.getByTestId('narration-stored').waitFor({ timeout: 30_000 });
+    recordS = (performance.now() - t0) / 1000;
+    console.log(`recorded scene ${RECORD_SCENE}: ${await scene.getByTestId('narration-lengths').textContent()} (${recordS.toFixed(1)} s from Record to stored)`);
+  }
   const durations = await page.getByTestId('scene-duration').evaluateAll((els) => els.map((e) => Number(/** @type {HTMLInputElement} */ (e).value)));
   const started = performance.now();
   await page.getByTestId('lesson-generate').click();
@@ -125,6 +151,22 @@ try {
   console.log(`file ${file}: ${statSync(file).size} bytes, ${frames} frames at ${fps} fps = ${(frames / fps).toFixed(2)} s`);
   console.log(`frame-to-frame change (mean |diff|, 0-255): inside clips ${mean(inside).toFixed(2)}, at ${atJoins.length} clip joins ${mean(atJoins).toFixed(2)} (max ${Math.max(...atJoins).toFixed(2)})`);
   console.log(`screenshots and PNG frames in ${OUT}; picked scenes ${picks.length}`);
+  console.log(`sound: ${await page.getByTestId('lesson-sound').textContent()}`);
+  if (spawnSync('ffprobe', ['-version']).status === 0) {
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file]).toString());
+    for (const st of probe.streams) console.log(`ffprobe: ${st.codec_type} ${st.codec_name} ${st.sample_rate ?? `${st.width}x${st.height}`} ${st.duration} s`);
+    const pcm = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', '48000', '-f', 'f32le', '-'], { maxBuffer: 1 << 28 });
+    const audio = new Float32Array(pcm.buffer, pcm.byteOffset, pcm.byteLength / 4);
+    let at = 0;
+    for (const [i, len] of lengths.entries()) {
+      const a = Math.round((at / fps) * 48000);
+      const b = Math.round(((at + len) / fps) * 48000);
+      let sum = 0;
+      for (let k = a; k < b && k < audio.length; k++) sum += (audio[k] ?? 0) ** 2;
+      console.log(`scene ${i + 1}: RMS ${Math.sqrt(sum / Math.max(1, b - a)).toFixed(4)} over ${(len / fps).toFixed(2)} s`);
+      at += len - crossfade;
+    }
+  }
 } finally {
   await browser.close();
   await new Promise((r) => server.httpServer.close(r));
