@@ -109,7 +109,13 @@ export interface GraphBytes {
   externalData: { path: string; data: Uint8Array }[];
 }
 
-/** Reports where a session's creation is (the engine's load steps, src/shared/load-steps.ts). */
+/**
+ * Reports where a session's creation is (the engine's load steps, src/shared/load-steps.ts). The first
+ * create initialises ORT: its glue (ort-wasm-simd-threaded.mjs) starts numThreads - 1 pthread workers with
+ * `new Worker()` in this worker, then fetches its wasm. In Firefox ESR 153 that `new Worker()` sometimes
+ * never returns (issue 20: 4 loads in 150 with 2 threads, none with 1); the page's watchdog then replaces
+ * this worker, as nothing here can undo it.
+ */
 export type SessionStep = (step: 'ort-import-started' | 'ort-imported' | 'session-create-started' | 'session-created', label: string, bytes?: number) => void;
 
 export async function createSession(graph: GraphBytes, request: SessionRequest, label: string, onStep: SessionStep = () => {}): Promise<ModelSession> {

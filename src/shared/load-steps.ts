@@ -52,11 +52,12 @@ export function isLoadStep(data: unknown): data is LoadStep {
 }
 
 /**
- * How long, after a step, the next one may take. Measured (README "Browser support" and "Large packs"): a
- * whole load of the built-in model in Firefox ESR 153 here takes about 1–3 s, and no single step more than
- * 2 s even under load; the 2.69 GB large-pack fixture's session took 13–56 s and a 256 MiB file's read
- * and check at most about 17 s. So 20 s, plus 60 s for every GiB of work the step starts: three times
- * the slowest measured large-pack step, and ten times the built-in model's whole load.
+ * How long, after a step, the next one may take. Measured (scripts/firefox-load-repro.mjs, 2026-12-04, the
+ * 2-core machine, 456 reloads): the built-in model was ready 2.1–13.8 s after a reload in Firefox ESR 153
+ * (median 2.7 s idle, 5–8 s at a load average of 10–16), and the longest single step was the warm-up, 4.7 s
+ * under that load; the 2.69 GB large-pack fixture's session took 13–56 s and a 256 MiB file's read and
+ * check at most about 17 s (README "Large packs"). So 20 s, plus 60 s for every GiB of work the step
+ * starts: four times the slowest built-in step seen, three times the slowest large-pack one.
  */
 export const STALL_BASE_MS = 20_000;
 export const STALL_MS_PER_GIB = 60_000;

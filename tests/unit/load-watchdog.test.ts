@@ -68,8 +68,8 @@ describe('stepBudgetMs', () => {
     expect(stepBudgetMs(2.69e9)).toBeGreaterThan(3 * 56_000);
     expect(stepBudgetMs(-5)).toBe(STALL_BASE_MS);
   });
-  it('is far above the built-in model\'s whole load in Firefox here (at most 4.2 s over 60 loads)', () => {
-    expect(stepBudgetMs(6_181_777)).toBeGreaterThan(4 * 4_200);
+  it('is four times the slowest step of the built-in model\'s load seen in Firefox here (the warm-up, 4.7 s under load)', () => {
+    expect(stepBudgetMs(14_824_067)).toBeGreaterThan(4 * 4_700);
   });
 });
 
