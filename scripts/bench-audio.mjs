@@ -10,7 +10,7 @@
 // so the resampler runs. Each run exports the lesson twice, with and without
 // its narration, so the audio's cost shows next to the video's.
 // Prints a table and writes bench/audio.json; asserts nothing.
-// Usage: npm run bench:audio [-- --scenes 8 --seconds 6 --height 720 --runs 3 --port 4295 --no-build]
+// Usage: npm run bench:audio [-- --scenes 8 --seconds 6 --height 720 --runs 3 --port 4391 --no-build]
 
 import { chromium } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ const SCENES = opt('scenes', 8);
 const SECONDS = opt('seconds', 6);
 const HEIGHT = opt('height', 720);
 const RUNS = opt('runs', 3);
-const PORT = opt('port', 4295);
+const PORT = opt('port', 4391);
 const FPS = 8;
 // Its own build folder, so a bench does not overwrite another run's dist/.
 const OUT_DIR = 'dist-bench-audio';

@@ -7,7 +7,7 @@
 // (configuration, the decoder description for the MP4's esds/dOps box,
 // backpressure, the encoder's priming), so none of that is written here.
 
-import { AudioSample, AudioSampleSource, getFirstEncodableAudioCodec, Quality, type Output } from 'mediabunny';
+import { AudioSample, AudioSampleSource, canEncodeAudio, Quality, type Output } from 'mediabunny';
 import { ZoetropeError } from '../shared/errors';
 import { NARRATION_RATE } from '../shared/narration';
 
@@ -29,16 +29,18 @@ export interface AudioTrackReport {
   encodeMs: number;
 }
 
-/** The first of AAC, Opus this browser encodes at `rate` in mono, or null. */
+/** The first of AAC, Opus this browser encodes in mono at `rate` and at that codec's bitrate, or null. */
 export async function narrationCodec(rate: number = NARRATION_RATE): Promise<NarrationCodec | null> {
-  const codec = await getFirstEncodableAudioCodec(['aac', 'opus'], { numberOfChannels: NARRATION_CHANNELS, sampleRate: rate, bitrate: BITRATES.opus });
-  return codec === 'aac' || codec === 'opus' ? codec : null;
+  for (const codec of ['aac', 'opus'] as const) {
+    if (await canEncodeAudio(codec, { numberOfChannels: NARRATION_CHANNELS, sampleRate: rate, bitrate: BITRATES[codec] })) return codec;
+  }
+  return null;
 }
 
 /**
  * An audio track added to an Output that has not started yet. Call
- * `write()` after `output.start()`; the Output's finalize() then flushes
- * the encoder and muxes the track beside the video.
+ * `write()` after `output.start()`: it encodes the whole mix, and the
+ * Output's finalize() muxes the track beside the video.
  */
 export class NarrationTrack {
   private lastPacketAt = 0;
@@ -61,7 +63,7 @@ export class NarrationTrack {
     const source = new AudioSampleSource({
       codec,
       quality: new Quality({ bitrate: BITRATES[codec] }),
-      // The time the encoder's last packet came out is when encoding really ended (finalize() flushes it).
+      // The time the encoder's last packet came out is when encoding really ended.
       onEncodedPacket: (packet) => {
         if (!track) return;
         track.lastPacketAt = performance.now();
