@@ -19,8 +19,10 @@
 //    this one (and with `--only ...,wasm-1t,wasm-1t-before-pack`, the same
 //    pair on one thread). The two sides run interleaved, job by job, on two pages.
 //  - Native: scripts/bench-native.mjs (onnxruntime-node, fp32, PyTorch).
+//  - Sound: scripts/bench-sound.mjs (a narrated lesson against a silent one,
+//    the TTS real-time factor, the audio encode), with the built-in model.
 // The app reports its own figures as "[zoetrope:timing]" console lines.
-// Usage: npm run bench [-- --model builtin|fixture|<pack dir> --steps 0 --webgpu-steps 1 --runs 2 --port 4192 --no-webgpu --no-native --only wasm,webgpu --before-pack <dir> --reference-steps 20]
+// Usage: npm run bench [-- --model builtin|fixture|<pack dir> --steps 0 --webgpu-steps 1 --runs 2 --port 4192 --no-webgpu --no-native --only wasm,webgpu --before-pack <dir> --reference-steps 20 --no-sound]
 // The reference clip: the work the pack's clip replaces at the same prompt
 // adherence (models/README.md, "Samplers, measured"): the built-in pack's
 // DPM-Solver++(2M) at its default steps scores as 20 Euler steps did, so the
@@ -36,6 +38,7 @@ import { MARKER, peakMemory } from './bench-memory.mjs';
 import { median, nativeProbe, nativeReferences, pytorchStep, runPython } from './bench-native.mjs';
 import { overheadBreakdown } from './bench-overhead.mjs';
 import { printReport } from './bench-report.mjs';
+import { printSound, soundBench } from './bench-sound.mjs';
 
 const args = process.argv.slice(2);
 /** @param {string} name @param {number} fallback */
@@ -193,7 +196,8 @@ async function generate(page, steps, seed) {
 }
 
 /** @type {Record<string, any>} */
-const results = { install: null, configs: {}, native: null };
+/** @type {Record<string, any>} */
+const results = { install: null, configs: {}, native: null, sound: null };
 try {
   const context = await browser.newContext();
   const open = async () => {
@@ -269,6 +273,8 @@ try {
     for (const page of pages) await page.close();
   }
   await context.close();
+  // Sound (issue 19): a narrated template lesson against the same lesson silent, on the built-in model.
+  if (!args.includes('--no-sound') && modelArg === 'builtin') results.sound = await soundBench(browser, origin, { runs: RUNS });
 } finally {
   await browser.close();
   await new Promise((resolve) => server.httpServer.close(resolve));
@@ -338,4 +344,5 @@ results.meta = {
 mkdirSync('bench', { recursive: true });
 writeFileSync('bench/results.json', `${JSON.stringify(results, null, 1)}\n`);
 printReport(results);
+if (results.sound) printSound(results.sound);
 console.log('\nwrote bench/results.json');

@@ -105,8 +105,14 @@ test('a narrated lesson: a recorded scene, spoken scenes and a silent one, with 
   // The voices: a one-time download from the app's own origin, with progress.
   await page.getByTestId('voice-data-install').click();
   await expect(page.getByTestId('voice-data')).toBeHidden({ timeout: 120_000 });
-  // The spoken scenes' lengths are measured once the voices are on the device.
-  await expect(scenes.nth(1).getByTestId('narration-lengths')).toContainText(/Voice \d/, { timeout: 60_000 });
+  // The spoken scenes' lengths are measured once the voices are on the device, and no template's voice is cut.
+  for (const template of ['left-right', 'colours-shapes', 'day-night', 'gravity']) {
+    await page.getByTestId(`template-${template}`).click();
+    const n = await scenes.count();
+    for (let i = 0; i < n; i++) await expect(scenes.nth(i).getByTestId('narration-lengths')).toContainText(/Voice \d/, { timeout: 60_000 });
+    await expect(page.getByTestId('narration-cut-warning')).toHaveCount(0);
+  }
+  await expect(scenes).toHaveCount(4);
 
   // Scene 1: recorded with the (fake) microphone.
   const first = scenes.nth(0);
