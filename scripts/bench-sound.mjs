@@ -36,11 +36,12 @@ export async function soundBench(browser, origin, o = {}) {
   const lessons = [];
   page.on('console', (m) => {
     const t = m.text();
+    if (m.type() === 'error' || m.type() === 'warning') console.log(`  [page ${m.type()}] ${t.slice(0, 300)}`);
     if (t.startsWith('[zoetrope:timing] ') && t.includes('"event":"lesson"')) lessons.push(JSON.parse(t.slice('[zoetrope:timing] '.length)));
   });
   const model = o.model ? `&model=${encodeURIComponent(o.model)}` : '';
   await page.goto(`${origin}/?backend=wasm&view=lesson${model}`);
-  await page.locator('[data-testid=model-status][data-state=ready]').waitFor({ timeout: 300_000 });
+  await page.locator('[data-testid=model-status][data-state=ready]').waitFor({ state: 'attached', timeout: 300_000 });
   await page.getByTestId(`template-${o.template ?? 'gravity'}`).click();
   await page.getByTestId('lesson-size').selectOption(String(o.height ?? 480));
   if (o.steps) await page.getByTestId('lesson-steps').fill(String(o.steps));
@@ -60,6 +61,7 @@ export async function soundBench(browser, origin, o = {}) {
     if (!t) throw new Error('the app logged no lesson timing');
     return t;
   };
+  console.log('  sound bench: the model is ready; first make (clips generated, voice data downloaded)…');
   const first = await make(); // Clips generated, voice data downloaded and stored.
   /** @type {{ narrated: any[], silent: any[] }} */
   const sides = { narrated: [], silent: [] };
@@ -69,6 +71,7 @@ export async function soundBench(browser, origin, o = {}) {
     for (const side of order) {
       await setAll(side === 'narrated' ? 'tts' : 'none');
       sides[side].push(await make());
+      console.log(`  sound bench: run ${r + 1} ${side}: ${(sides[side].at(-1).totalMs / 1000).toFixed(2)} s`);
     }
   }
   await context.close();

@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { pcm16Wav } from './wav.mjs';
 
 const args = process.argv.slice(2);
 const option = (/** @type {string} */ name, /** @type {string} */ fallback) => (args.includes(name) ? (args[args.indexOf(name) + 1] ?? fallback) : fallback);
@@ -111,24 +112,7 @@ export function describeAudio(samples, rate, text) {
   };
 }
 
-/** @param {Float32Array} samples @param {number} rate */
-function wav(samples, rate) {
-  const out = Buffer.alloc(44 + samples.length * 2);
-  out.write('RIFF', 0);
-  out.writeUInt32LE(36 + samples.length * 2, 4);
-  out.write('WAVEfmt ', 8);
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(1, 20);
-  out.writeUInt16LE(1, 22);
-  out.writeUInt32LE(rate, 24);
-  out.writeUInt32LE(rate * 2, 28);
-  out.writeUInt16LE(2, 32);
-  out.writeUInt16LE(16, 34);
-  out.write('data', 36);
-  out.writeUInt32LE(samples.length * 2, 40);
-  for (let i = 0; i < samples.length; i++) out.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round((samples[i] ?? 0) * 32767))), 44 + i * 2);
-  return out;
-}
+const wav = pcm16Wav;
 
 /** 16-bit PCM mono samples of a WAV file (the data chunk only). */
 /** @param {Buffer} bytes */

@@ -11,39 +11,14 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { toneWav } from '../../scripts/wav.mjs';
 
 const PAGE = '/src/test-pages/narration-editor.html';
 const TONE_SECONDS = 1.5;
 const executablePath = process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium';
 const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-/** A 16-bit PCM WAV: `parts` are [seconds, amplitude] of a sine at `hz` (amplitude 0: silence), in every channel. */
-function wav(parts: [number, number][], { rate = 48_000, channels = 1, hz = 440 } = {}): Buffer {
-  const frames = parts.reduce((n, [s]) => n + Math.round(s * rate), 0);
-  const data = Buffer.alloc(frames * channels * 2);
-  let at = 0;
-  for (const [seconds, amplitude] of parts) {
-    const n = Math.round(seconds * rate);
-    for (let i = 0; i < n; i++, at++) {
-      const v = Math.round(amplitude * 32767 * Math.sin((2 * Math.PI * hz * i) / rate));
-      for (let c = 0; c < channels; c++) data.writeInt16LE(v, (at * channels + c) * 2);
-    }
-  }
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(channels, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * channels * 2, 28);
-  header.writeUInt16LE(channels * 2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
+const wav = toneWav;
 
 // Written when the spec loads, because the browser's launch arguments name it.
 const dir = mkdtempSync(join(tmpdir(), 'zoetrope-mic-'));

@@ -21,6 +21,7 @@ import { VOICE_LEAD_SECONDS } from '../../src/shared/narration';
 import { voiceWindows } from '../../src/shared/narration-timing';
 import { TRIM_MARGIN_SECONDS } from '../../src/lib/silence-trim';
 import { appUrl, logConsole, saveDownload, waitReady } from './helpers';
+import { toneWav } from '../../scripts/wav.mjs';
 
 const FPS = 8;
 const RATE = 48_000;
@@ -28,26 +29,8 @@ const RATE = 48_000;
 const TONE = { lead: 1.0, seconds: 1.5, tail: 0.5 };
 
 /** TEST FIXTURE: a mono 16-bit WAV, silence, a 440 Hz tone at half scale, silence. */
-function toneWav(): string {
-  const n = Math.round((TONE.lead + TONE.seconds + TONE.tail) * RATE);
-  const data = Buffer.alloc(44 + n * 2);
-  data.write('RIFF', 0);
-  data.writeUInt32LE(36 + n * 2, 4);
-  data.write('WAVEfmt ', 8);
-  data.writeUInt32LE(16, 16);
-  data.writeUInt16LE(1, 20);
-  data.writeUInt16LE(1, 22);
-  data.writeUInt32LE(RATE, 24);
-  data.writeUInt32LE(RATE * 2, 28);
-  data.writeUInt16LE(2, 32);
-  data.writeUInt16LE(16, 34);
-  data.write('data', 36);
-  data.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) {
-    const t = i / RATE - TONE.lead;
-    const v = t >= 0 && t < TONE.seconds ? 0.5 * Math.sin(2 * Math.PI * 440 * t) : 0;
-    data.writeInt16LE(Math.round(v * 32767), 44 + i * 2);
-  }
+function toneFile(): string {
+  const data = toneWav([[TONE.lead, 0], [TONE.seconds, 0.5], [TONE.tail, 0]], { rate: RATE });
   const file = join(mkdtempSync(join(tmpdir(), 'zoetrope-mic-')), 'tone.wav');
   writeFileSync(file, data);
   return file;
@@ -61,7 +44,7 @@ test.use({
     executablePath,
     args: [
       '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${toneWav()}%noloop`,
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${toneFile()}%noloop`,
       '--autoplay-policy=no-user-gesture-required',
     ],
   },

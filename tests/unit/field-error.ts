@@ -1,5 +1,6 @@
-// Owns the manifest tests' one assertion shape: a mutated manifest is refused with a
-// ManifestError whose details and message name the field (every kind's validator keeps it).
+// Owns the validation tests' assertion shapes: a mutated manifest is refused with a
+// ManifestError whose details and message name the field (every kind's validator keeps it),
+// and the field an error names, read off any call that throws one.
 import { expect } from 'vitest';
 import { ZoetropeError } from '../../src/shared/errors';
 import { validateManifest } from '../../src/shared/manifest';
@@ -17,4 +18,14 @@ export function expectManifestFieldError(m: Record<string, any>, mutate: (m: Rec
   expect(error.name).toBe('ManifestError');
   expect(error.details['field']).toBe(field);
   expect(error.message.startsWith(`${field}: expected `)).toBe(true);
+}
+
+/** The field a thrown ZoetropeError names in its details ("no error" when nothing was thrown). */
+export function fieldOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return String((e as { details?: { field?: string } }).details?.field);
+  }
+  return 'no error';
 }

@@ -9,15 +9,8 @@ import { parseProvenance, provenanceTags, type Provenance } from '../../src/shar
 import { LESSON_TEMPLATES, lessonFromTemplate } from '../../src/lib/lesson-templates';
 import { denoise } from '../../workers/pipelines/dit-rectified-flow/denoise-loop';
 import { knownRegion } from '../../workers/frames';
+import { fieldOf } from './field-error';
 
-function fieldOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return String((e as { details?: { field?: string } }).details?.field);
-  }
-  return 'no error';
-}
 
 describe('lesson validation', () => {
   const good = { title: 'T', scenes: [{ prompt: 'a red ball', caption: 'one\ntwo', duration: 3, seed: 5 }] };

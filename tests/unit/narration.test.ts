@@ -5,15 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { lessonJson, newLesson, newScene, parseLessonJson, validateLesson, withSoundDefaults, type Lesson } from '../../src/shared/lesson';
 import { hasVoice, newNarration, spokenText, validateNarration } from '../../src/shared/narration';
 import { LESSON_TEMPLATES, lessonFromTemplate } from '../../src/lib/lesson-templates';
+import { fieldOf } from './field-error';
 
-function fieldOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return String((e as { details?: { field?: string } }).details?.field);
-  }
-  return 'no error';
-}
 
 describe('narration', () => {
   it('reads an absent narration as silent, and fills defaults', () => {
