@@ -91,6 +91,8 @@ export async function soundBench(browser, origin, o = {}) {
     voicesMs: median(sides.narrated.map((t) => t.sound.voicesMs)),
     ttsRealTimeFactor: median(sides.narrated.map((t) => t.sound.voicesMs / 1000 / t.sound.voiceSeconds)),
     mixMs: median(sides.narrated.map((t) => t.sound.mixMs)),
+    // The sound's own stages inside a narrated make (speaking, mixing, encoding): the difference without the noise of two whole runs.
+    soundOwnMs: median(sides.narrated.map((t) => t.sound.voicesMs + t.sound.mixMs + (t.sound.audio?.encodeMs ?? 0))),
     audioEncodeMs: median(sides.narrated.map((t) => t.sound.audio?.encodeMs ?? NaN)),
     audioCodec: sides.narrated[0]?.sound.audio?.codec ?? null,
     silentHasAudio: sides.silent.some((t) => t.sound.audio !== null),
@@ -101,7 +103,8 @@ export async function soundBench(browser, origin, o = {}) {
 export function printSound(s) {
   const sec = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(2)} s`;
   console.log(`\nSound: template lesson of ${s.scenes} scenes, clips cached, median of ${s.runs} runs per side, alternating`);
-  console.log(`  narrated ${sec(s.narratedMs)} vs silent ${sec(s.silentMs)}: +${sec(s.extraMs)} (${(s.extraShare * 100).toFixed(0)} %)`);
+  console.log(`  narrated ${sec(s.narratedMs)} vs silent ${sec(s.silentMs)}: ${s.extraMs >= 0 ? '+' : ''}${sec(s.extraMs)} (${(s.extraShare * 100).toFixed(0)} %)`);
+  console.log(`  the sound's own stages in a narrated make (speak + mix + encode): ${sec(s.soundOwnMs)} (${((s.soundOwnMs / s.silentMs) * 100).toFixed(0)} % of the silent make)`);
   console.log(`  TTS in the worker: ${s.voiceSeconds.toFixed(2)} s of voice spoken in ${sec(s.voicesMs)}, real-time factor ${s.ttsRealTimeFactor.toFixed(3)}`);
   console.log(`  first make (clips generated, 24 MB voice data downloaded from the app's origin): ${sec(s.firstMakeMs)}, of which voices ${sec(s.firstVoicesMs ?? NaN)}`);
   console.log(`  mix ${sec(s.mixMs)}, ${s.audioCodec} encode ${sec(s.audioEncodeMs)} (${(s.voiceSeconds / (s.audioEncodeMs / 1000)).toFixed(0)}x the voiced seconds; the track covers the whole lesson); silent lessons have an audio track: ${s.silentHasAudio}`);
