@@ -13,10 +13,11 @@ import type { ExtendMode, Lesson } from '../shared/lesson';
 import type { Timeline } from '../shared/lesson-timeline';
 import { hasVoice, spokenText, NARRATION_RATE } from '../shared/narration';
 import { mixNarration, softLimit, type SceneVoice } from '../shared/narration-mix';
-import { fitDuration } from '../shared/narration-timing';
+import { fitDuration, voiceStart, voiceWindows } from '../shared/narration-timing';
 import type { NarrationRecord } from '../shared/provenance';
 import { detectMotionEvents } from '../shared/motion-events';
 import type { TtsApi, VoiceDataProgress } from '../shared/tts-api';
+import { inspectAudio } from './audio-inspect';
 import { renderEffects } from './effects-audio';
 import { deleteAudio, getAudio, listAudioIds } from './narration-db';
 
@@ -128,4 +129,41 @@ export async function pruneUnusedAudio(lessons: readonly Lesson[]): Promise<numb
     removed++;
   }
   return removed;
+}
+
+/** What the page heard when it decoded a finished lesson's sound back. */
+export interface SoundCheck {
+  codec: string;
+  sampleRate: number;
+  decodedSeconds: number;
+  /** Per scene: the RMS of its lead (caption shown, voice not yet started) and of its voice's part of the window. */
+  scenes: { lead: number; voice: number }[];
+  /** 1-based numbers of the voiced scenes in which the decoded file is audible. */
+  heard: number[];
+}
+
+/** A voice this quiet (RMS, full scale 1) or quieter is not heard: about −46 dBFS. */
+const HEARD_RMS = 0.005;
+
+/**
+ * Decodes the MP4's audio track back (WebCodecs, through mediabunny) and
+ * measures each scene's lead and voice, so the page can say that the file it
+ * offers really speaks where it should. Null when the file has no audio.
+ */
+export async function checkSound(mp4: Blob, timeline: Timeline, voiced: readonly boolean[]): Promise<SoundCheck | null> {
+  const windows = voiceWindows(timeline);
+  const asked = windows.flatMap((w) => [
+    { start: w.start + 0.02, end: voiceStart(w) - 0.02 },
+    { start: voiceStart(w), end: w.end },
+  ]);
+  const report = await inspectAudio(mp4, asked);
+  if (!report) return null;
+  const scenes = windows.map((_, i) => ({ lead: report.rms[2 * i] ?? 0, voice: report.rms[2 * i + 1] ?? 0 }));
+  return {
+    codec: report.codec,
+    sampleRate: report.sampleRate,
+    decodedSeconds: report.decodedSeconds,
+    scenes,
+    heard: scenes.flatMap((s, i) => (voiced[i] && s.voice > HEARD_RMS ? [i + 1] : [])),
+  };
 }

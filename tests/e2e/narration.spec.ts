@@ -8,7 +8,8 @@
 // has one audio track that ffprobe reads with the video's duration, and
 // whose loudness (decoded by ffmpeg) is above silence inside each voice's
 // window and near zero before each voice and in the silent scene, ±50 ms;
-// the page's <video> decodes its audio; the provenance names each source.
+// the page decodes it back the same way (WebCodecs) and says which scenes it
+// heard; its <video> decodes the audio; the provenance names each source.
 // A second test: after one visit, with the network cut, a spoken lesson is
 // made again.
 import { expect, test, type Page, type Request } from '@playwright/test';
@@ -138,6 +139,21 @@ test('a narrated lesson: a recorded scene, spoken scenes and a silent one, with 
   const { file, bytes } = await saveDownload(page, 'lesson-download', 'narrated.mp4');
   await page.waitForTimeout(300);
   expect(during).toEqual([]);
+
+  // The page decoded the file's audio back (WebCodecs, through mediabunny): its rate, length, and loudness per scene.
+  const check = JSON.parse((await page.getByTestId('lesson-result').getAttribute('data-audio-check')) ?? 'null') as {
+    sampleRate: number; decodedSeconds: number; scenes: { lead: number; voice: number }[]; heard: number[];
+  };
+  console.log(`[figures] narration, decoded in the page: ${JSON.stringify(check)}`);
+  expect(check.sampleRate).toBe(RATE);
+  expect(Math.abs(check.decodedSeconds - buildTimeline([3, 3, 3, 3].map((duration) => ({ duration })), FPS).totalFrames / FPS)).toBeLessThan(0.03);
+  expect(check.heard).toEqual([1, 2, 4]);
+  for (const [i, scene] of check.scenes.entries()) {
+    expect(scene.lead).toBeLessThan(0.002);
+    if (i === 2) expect(scene.voice).toBeLessThan(0.002);
+    else expect(scene.voice).toBeGreaterThan(0.02);
+  }
+  await expect(page.getByTestId('lesson-sound-check')).toContainText('a voice is heard in scenes 1, 2, 4');
 
   // The page's own <video> decodes the audio track.
   const decoded = await page.getByTestId('lesson-video').evaluate(async (v: HTMLVideoElement) => {
