@@ -14,7 +14,9 @@
 // adapter, or the fallback and what the page says); backup (flow-backup: a
 // .zoepack export without showSaveFilePicker streams through OPFS); memory
 // (flow-memory: how far shared WASM memory grows); private (flow-private,
-// Firefox: a private window); 7 (flow-lesson: lesson export);
+// Firefox: a private window); 7 (flow-lesson: lesson export); sound
+// (flow-sound: AudioEncoder's AAC/Opus, a narrated lesson's audio track
+// decoded back and heard, the TTS voice's time);
 // 8 (flow-embed: the embed on another origin); 5 (flow-offline: the server
 // shut down, the app from its service worker), last, as it stops the server.
 // Each browser gets a fresh profile and its own servers. WebKitGTK (Debian's
@@ -23,7 +25,9 @@
 // README's "Browser support" table) and exits 1 when a flow fails or Firefox
 // cannot be started (Debian has it; ZOETROPE_FIREFOX names another binary).
 //
-//   npm run test:browsers [-- --port 4178 --only firefox,webkitgtk]
+//   npm run test:browsers [-- --port 4178 --only firefox,webkitgtk --flows app,sound]
+//   (--flows: only these flow groups, by the names below, for a quick rerun of one flow; name app too, as the
+//   others use the pack it installs; written to test-results/browsers-flows.json, never the README table's file)
 //   ZOETROPE_BROWSERS_OUTDIR=dist-ff npm run test:browsers   (another build folder than dist/, so that
 //   parallel builds on one machine do not replace the one under test)
 
@@ -39,12 +43,16 @@ import { memoryFlows } from './browsers/flow-memory.mjs';
 import { privateFlows } from './browsers/flow-private.mjs';
 import { notIsolatedFlows, startPlainServer } from './browsers/flow-not-isolated.mjs';
 import { offlineFlows } from './browsers/flow-offline.mjs';
+import { soundFlows } from './browsers/flow-sound.mjs';
 import { probeWebKit } from './browsers/webkit.mjs';
 import { webgpuFlows } from './browsers/flow-webgpu.mjs';
 
 const args = process.argv.slice(2);
 const PORT = Number(args.includes('--port') ? args[args.indexOf('--port') + 1] : 4178);
 const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : null;
+const groups = args.includes('--flows') ? (args[args.indexOf('--flows') + 1] ?? '').split(',') : null;
+/** Runs a flow group unless --flows leaves it out. */
+const group = (/** @type {string} */ name, /** @type {() => Promise<Record<string, Flow>>} */ run) => (!groups || groups.includes(name) ? guarded(name, run) : Promise.resolve({}));
 const BROWSERS = [
   { name: 'chromium', browser: /** @type {const} */ ('chrome'), executablePath: process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] },
   { name: 'firefox', browser: /** @type {const} */ ('firefox'), executablePath: process.env['ZOETROPE_FIREFOX'] ?? '/usr/bin/firefox-esr', args: [] },
@@ -89,16 +97,17 @@ for (const b of BROWSERS) {
   const app = await startAppServer();
   const plain = await startPlainServer(PORT + 1, OUT_DIR);
   try {
-    Object.assign(flows, await guarded('app', () => appFlows(browser, app.origin)));
-    Object.assign(flows, await guarded('reload', () => reloadFlows(browser, app.origin)));
-    Object.assign(flows, await guarded('one-thread', () => notIsolatedFlows(browser, plain.origin)));
-    Object.assign(flows, await guarded('webgpu', () => webgpuFlows(browser, app.origin)));
-    Object.assign(flows, await guarded('lesson', () => lessonFlows(browser, app.origin)));
-    Object.assign(flows, await guarded('backup', () => backupFlows(browser, app.origin)));
-    Object.assign(flows, await guarded('memory', () => memoryFlows(browser, app.origin)));
-    if (b.name === 'firefox') Object.assign(flows, await guarded('private', () => privateFlows(b.executablePath, app.origin)));
-    Object.assign(flows, await guarded('embed', () => embedFlows(browser, app.origin, PORT + 2)));
-    Object.assign(flows, await guarded('offline', () => offlineFlows(browser, app.origin, app.stop)));
+    Object.assign(flows, await group('app', () => appFlows(browser, app.origin)));
+    Object.assign(flows, await group('reload', () => reloadFlows(browser, app.origin)));
+    Object.assign(flows, await group('one-thread', () => notIsolatedFlows(browser, plain.origin)));
+    Object.assign(flows, await group('webgpu', () => webgpuFlows(browser, app.origin)));
+    Object.assign(flows, await group('lesson', () => lessonFlows(browser, app.origin)));
+    Object.assign(flows, await group('sound', () => soundFlows(browser, app.origin)));
+    Object.assign(flows, await group('backup', () => backupFlows(browser, app.origin)));
+    Object.assign(flows, await group('memory', () => memoryFlows(browser, app.origin)));
+    if (b.name === 'firefox') Object.assign(flows, await group('private', () => privateFlows(b.executablePath, app.origin)));
+    Object.assign(flows, await group('embed', () => embedFlows(browser, app.origin, PORT + 2)));
+    Object.assign(flows, await group('offline', () => offlineFlows(browser, app.origin, app.stop)));
   } finally {
     await browser.close();
     await app.stop();
@@ -123,11 +132,16 @@ if (!only || only.includes('webkitgtk')) {
   }
 }
 const chromium = results.find((r) => r.name === 'chromium')?.flows['generate']?.['clipMs'];
+const chromiumVoice = results.find((r) => r.name === 'chromium')?.flows['sound']?.['voicesMs'];
 for (const r of results) {
   const ms = r.flows['generate']?.['clipMs'];
   if (typeof ms === 'number' && typeof chromium === 'number') console.log(`${r.name}: one clip ${(ms / 1000).toFixed(2)} s = ${(ms / chromium).toFixed(2)}x Chromium's in this run`);
+  const voice = r.flows['sound']?.['voicesMs'];
+  if (typeof voice === 'number' && typeof chromiumVoice === 'number') console.log(`${r.name}: the TTS voice ${(voice / 1000).toFixed(2)} s = ${(voice / chromiumVoice).toFixed(2)}x Chromium's in this run`);
 }
 mkdirSync('test-results', { recursive: true });
-writeFileSync('test-results/browsers.json', `${JSON.stringify({ date: new Date().toISOString(), results }, null, 1)}\n`);
-console.log('wrote test-results/browsers.json');
+// A run of some flow groups only (--flows) never replaces the full run's results, which the README table is printed from.
+const written = groups ? 'test-results/browsers-flows.json' : 'test-results/browsers.json';
+writeFileSync(written, `${JSON.stringify({ date: new Date().toISOString(), ...(groups ? { groups } : {}), results }, null, 1)}\n`);
+console.log(`wrote ${written}`);
 process.exit(failed ? 1 : 0);

@@ -4,7 +4,9 @@
 // the MP4 behind "Download MP4" (an ISO BMFF file the page decoded back) and
 // the captions behind "Download captions" (WebVTT, read by the player's
 // <track>). The Download links are blob: anchors with a file name in every
-// browser: no showSaveFilePicker is needed to save a lesson.
+// browser: no showSaveFilePicker is needed to save a lesson. The scene is
+// silent (narration "none"): the narrated lesson, its voice and its audio
+// track are the sound flow's (flow-sound.mjs), so this one stays the export.
 
 import { waitModelReady } from './page-log.mjs';
 /**
@@ -23,6 +25,7 @@ export async function lessonFlows(browser, origin) {
     const deletes = await page.$$('[data-testid=scene-delete]');
     await deletes.at(-1)?.click();
   }
+  await page.click('[data-testid=narration-source-none]');
   await page.locator('[data-testid=scene-duration]').fill('1');
   await page.locator('[data-testid=lesson-steps]').fill('2');
   await page.select('[data-testid=lesson-size]', '480');
@@ -52,15 +55,16 @@ export async function lessonFlows(browser, origin) {
       bytes: Number(result.getAttribute('data-bytes')),
       links: mp4.href.startsWith('blob:') && mp4.download.endsWith('.mp4') && vtt.href.startsWith('blob:') && vtt.download.endsWith('.vtt'),
       cues,
+      audio: result.getAttribute('data-audio'),
     };
   });
   await page.close();
   if ('error' in facts) return { lesson: { ok: false, detail: String(facts.error).slice(0, 300) } };
-  const ok = facts.links && facts.frames === 8 && facts.height === 480 && facts.bytes > 0 && facts.cues > 0;
+  const ok = facts.links && facts.frames === 8 && facts.height === 480 && facts.bytes > 0 && facts.cues > 0 && facts.audio === 'none';
   return {
     lesson: {
       ok,
-      detail: `exported ${facts.width}x${facts.height}, ${facts.bytes} bytes, ${facts.frames} frames decoded back; download links ${facts.links ? 'ready' : 'missing'}; ${facts.cues} caption cue(s) read by the player; ${(ms / 1000).toFixed(1)} s`,
+      detail: `exported ${facts.width}x${facts.height}, ${facts.bytes} bytes, ${facts.frames} frames decoded back; download links ${facts.links ? 'ready' : 'missing'}; ${facts.cues} caption cue(s) read by the player; audio track ${facts.audio} (a silent scene); ${(ms / 1000).toFixed(1)} s`,
       ms,
     },
   };
