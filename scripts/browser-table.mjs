@@ -35,9 +35,10 @@ const soundCell = (/** @type {any} */ f) => {
   const encoders = e.audioEncoder === false ? 'no AudioEncoder' : `AudioEncoder: ${e.aac ? 'AAC' : 'no AAC'}, ${e.opus ? 'Opus' : 'no Opus'}`;
   const ratio = typeof chromiumVoice === 'number' && typeof f.voicesMs === 'number' ? `; TTS ${(f.voicesMs / chromiumVoice).toFixed(2)}× Chromium's time` : '';
   const rms = typeof f.rms === 'number' ? `; decoded back, RMS ${f.rms.toFixed(2)}` : '';
+  const heard = Array.isArray(f.pageHeard) ? `; the page hears scene${f.pageHeard.length === 1 ? '' : 's'} ${f.pageHeard.join(', ') || 'none'}` : '';
   // No track, or a lesson that failed: said plainly, with the flow's own words.
   if (!f.codec || f.codec === 'none') return `**no sound** (${encoders}): ${String(f.detail).replace(/\|/g, '/').slice(0, 200)}`;
-  return `${f.ok ? 'yes' : '**fails**'} (${f.codec === 'opus' ? 'Opus' : 'AAC'} track; ${encoders}${rms}${ratio})`;
+  return `${f.ok ? 'yes' : '**fails**'} (${f.codec === 'opus' ? 'Opus' : 'AAC'} track; ${encoders}${rms}${heard}${ratio})`;
 };
 const cell = (/** @type {any} */ r, /** @type {string} */ flow) => {
   const f = r.flows?.[flow];

@@ -9,7 +9,8 @@
 // to), and the MP4's audio is decoded back in the page with WebAudio's
 // decodeAudioData on the very Blob the player plays: it must last as long as
 // the voices, no voice cut, and each half (each scene) be loud enough (RMS
-// above MIN_RMS) to be a voice, not silence. The TTS time is the lesson
+// above MIN_RMS) to be a voice, not silence; and the page's own check (its
+// mediabunny decode, `data-audio-check`) must hear both voices. The TTS time is the lesson
 // timing line's sound.voicesMs (the voices spoken by the warm TTS worker),
 // measured with the voice data already installed (the flow installs it first
 // through the page's own "Download the voices" button), so it is the voices'
@@ -110,10 +111,13 @@ export async function soundFlows(browser, origin) {
     const videoSeconds = Number(result.getAttribute('data-frames')) / Number(result.getAttribute('data-fps'));
     const lengths = [...document.querySelectorAll('[data-testid=narration-lengths]')].map((e) => e.textContent?.trim().replace(/\s+/g, ' ')).join(' / ');
     const cut = Boolean(document.querySelector('[data-testid=narration-cut-warning]'));
+    // The page's own check of the sound it decoded back (src/lib/lesson-sound.ts checkSound, through mediabunny).
+    const checked = result.getAttribute('data-audio-check');
+    const page = checked ? /** @type {{ heard: number[], decodedSeconds: number }} */ (JSON.parse(checked)) : null;
     const shown = result.querySelector('[data-testid=lesson-sound]')?.textContent?.trim().replace(/\s+/g, ' ') ?? '';
     const video = /** @type {HTMLVideoElement} */ (result.querySelector('[data-testid=lesson-video]'));
     const blob = /** @type {Map<string, Blob>} */ (/** @type {any} */ (window).__blobs).get(video.src);
-    if (!blob) return { audio, shown, videoSeconds, lengths, cut, decodeError: 'the player\'s Blob was not seen' };
+    if (!blob) return { audio, shown, videoSeconds, lengths, cut, page, decodeError: 'the player\'s Blob was not seen' };
     const context = new OfflineAudioContext(1, 1, 48_000);
     try {
       const buffer = await context.decodeAudioData(await blob.arrayBuffer());
@@ -128,11 +132,11 @@ export async function soundFlows(browser, origin) {
       for (let i = 0; i < data.length; i++) peak = Math.max(peak, Math.abs(data[i] ?? 0));
       const half = Math.floor(data.length / 2);
       return {
-        audio, shown, videoSeconds, lengths, cut,
+        audio, shown, videoSeconds, lengths, cut, page,
         decoded: { seconds: buffer.duration, sampleRate: buffer.sampleRate, channels: buffer.numberOfChannels, rms: rms(0, data.length), halves: [rms(0, half), rms(half, data.length)], peak },
       };
     } catch (error) {
-      return { audio, shown, videoSeconds, lengths, cut, decodeError: String(error).slice(0, 200) };
+      return { audio, shown, videoSeconds, lengths, cut, page, decodeError: String(error).slice(0, 200) };
     }
   });
   await page.close();
@@ -143,15 +147,16 @@ export async function soundFlows(browser, origin) {
     return { sound: { ok: false, detail: `AudioEncoder: ${encoderWords}; the narrated lesson failed: ${String(facts.error).slice(0, 240)}`, ...base, codec: null } };
   }
   const decoded = facts.decoded ?? null;
-  const ok = spoken && facts.audio !== 'none' && (facts.audio === 'opus' ? encoders.opus : encoders.aac) && decoded !== null && decoded.halves.every((r) => r > MIN_RMS) && !facts.cut && decoded.seconds + 0.05 >= Number(sound?.voiceSeconds) && typeof sound?.voicesMs === 'number';
+  const ok = spoken && facts.audio !== 'none' && (facts.audio === 'opus' ? encoders.opus : encoders.aac) && decoded !== null && decoded.halves.every((r) => r > MIN_RMS) && !facts.cut && facts.page?.heard.length === 2 && decoded.seconds + 0.05 >= Number(sound?.voiceSeconds) && typeof sound?.voicesMs === 'number';
   const heard = decoded
     ? `decoded back by decodeAudioData: ${decoded.seconds.toFixed(2)} s at ${decoded.sampleRate} Hz, RMS ${decoded.rms.toFixed(3)} (each half ${decoded.halves.map((r) => r.toFixed(3)).join(', ')}; min ${MIN_RMS}), peak ${decoded.peak.toFixed(2)}`
     : `not decoded back: ${facts.decodeError}`;
+  const said = facts.page ? `the page heard a voice in scene(s) ${facts.page.heard.join(', ') || 'none'} of 2` : 'the page did not check its sound';
   const voice = sound ? `TTS ${(sound.voicesMs / 1000).toFixed(2)} s for ${Number(sound.voiceSeconds).toFixed(2)} s of voice` : 'no lesson timing line';
   return {
     sound: {
       ok,
-      detail: `AudioEncoder (48 kHz mono): ${encoderWords}; narrated lesson of ${facts.videoSeconds?.toFixed(2)} s (${facts.lengths}${facts.cut ? ', voice CUT' : ''}) (${spoken ? 'spoken TTS voices' : 'NOT all spoken'}) has audio ${facts.audio} ("${facts.shown}"); ${heard}; ${voice}${installMs ? `; voice data installed in ${(installMs / 1000).toFixed(1)} s` : ''}; ${(ms / 1000).toFixed(1)} s`,
+      detail: `AudioEncoder (48 kHz mono): ${encoderWords}; narrated lesson of ${facts.videoSeconds?.toFixed(2)} s (${facts.lengths}${facts.cut ? ', voice CUT' : ''}) (${spoken ? 'spoken TTS voices' : 'NOT all spoken'}) has audio ${facts.audio} ("${facts.shown}"); ${heard}; ${said}; ${voice}${installMs ? `; voice data installed in ${(installMs / 1000).toFixed(1)} s` : ''}; ${(ms / 1000).toFixed(1)} s`,
       ...base,
       codec: facts.audio,
       rms: decoded?.rms ?? null,
@@ -159,6 +164,7 @@ export async function soundFlows(browser, origin) {
       peak: decoded?.peak ?? null,
       decodedSeconds: decoded?.seconds ?? null,
       decodedVia: 'decodeAudioData',
+      pageHeard: facts.page?.heard ?? null,
     },
   };
 }
