@@ -230,9 +230,12 @@ class FixtureFolder(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             again = write_golden(d, tok, enc, dit, taew, self.m["scheduler"], (3, 8, 8), 32)
             # bit-exact only with the converter's thread settings (BLAS summation order): 1e-5 relative
-            for key in ("prompt", "input_ids", "attention_mask", "seed", "steps", "scheduler", "s", "timesteps",
+            for key in ("prompt", "input_ids", "attention_mask", "seed", "steps", "scheduler", "timesteps",
                         "shapes", "files", "tolerance", "tolerance_fp16"):
                 self.assertEqual(again[key], self.g[key], key)
+            # rCM's times come from numpy's tan/arctan, whose SIMD kernels differ by an ulp between CPUs
+            # (0.608979049230431 here against 0.6089790492304311 where the golden was written).
+            np.testing.assert_allclose(again["s"], self.g["s"], rtol=1e-14, atol=0, err_msg="s")
             for key, name in self.g["files"].items():
                 a = np.fromfile(os.path.join(d, name), "<f4")
                 b = np.fromfile(os.path.join(MODEL, "golden", name), "<f4")
