@@ -12,10 +12,9 @@
 // Prints a table and writes bench/audio.json; asserts nothing.
 // Usage: npm run bench:audio [-- --scenes 8 --seconds 6 --height 720 --runs 3 --port 4391 --no-build]
 
-import { chromium } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { build, preview } from 'vite';
+import { launchChromium, servePreview } from './preview-browser.mjs';
 
 const args = process.argv.slice(2);
 /** @param {string} name @param {number} fallback */
@@ -32,12 +31,8 @@ const FPS = 8;
 // Its own build folder, so a bench does not overwrite another run's dist/.
 const OUT_DIR = 'dist-bench-audio';
 
-if (!args.includes('--no-build')) await build({ logLevel: 'warn', build: { outDir: OUT_DIR } });
-const server = await preview({ build: { outDir: OUT_DIR }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
-const browser = await chromium.launch({
-  executablePath: process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const server = await servePreview({ outDir: OUT_DIR, port: PORT, skipBuild: args.includes('--no-build') });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${PORT}/?testhook=audio&view=lesson`);

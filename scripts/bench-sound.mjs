@@ -12,11 +12,10 @@
 // encode speed (seconds of audio per second). Asserts nothing.
 // Usage: npm run bench:sound [-- --runs 3 --port 4392 --template gravity --height 480 --steps 2 --no-build]
 
-import { chromium } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { build, preview } from 'vite';
+import { launchChromium, servePreview } from './preview-browser.mjs';
 
 const median = (/** @type {number[]} */ xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -116,12 +115,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const opt = (name, fallback) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
   const PORT = opt('port', 4392);
   const OUT_DIR = 'dist-bench-sound';
-  if (!args.includes('--no-build')) await build({ logLevel: 'warn', build: { outDir: OUT_DIR } });
-  const server = await preview({ build: { outDir: OUT_DIR }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
-  const browser = await chromium.launch({
-    executablePath: process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const server = await servePreview({ outDir: OUT_DIR, port: PORT, skipBuild: args.includes('--no-build') });
+  const browser = await launchChromium();
   try {
     const loadStart = os.loadavg();
     const s = await soundBench(browser, `http://127.0.0.1:${PORT}`, { runs: opt('runs', 3), height: opt('height', 480), steps: opt('steps', 0) || undefined, template: args.includes('--template') ? args[args.indexOf('--template') + 1] : undefined });

@@ -15,11 +15,10 @@
 // Usage: npm run trial:lesson -- [--template gravity] [--extend pingpong|continue|loop] [--steps 0] [--out /tmp/lesson-trial] [--port 4184]
 //        [--record-scene 1 --voice-wav /tmp/voice.wav]
 
-import { chromium } from '@playwright/test';
+import { launchChromium, servePreview } from './preview-browser.mjs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, preview } from 'vite';
 
 const args = process.argv.slice(2);
 /** @param {string} name @param {string} fallback */
@@ -34,15 +33,10 @@ const VOICE_WAV = opt('voice-wav', '');
 if (RECORD_SCENE > 0 && !VOICE_WAV) throw new Error('--record-scene needs --voice-wav FILE (what the fake microphone plays)');
 mkdirSync(OUT, { recursive: true });
 
-if (!args.includes('--no-build')) await build({ logLevel: 'warn' });
-const server = await preview({ preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
-const browser = await chromium.launch({
-  executablePath: process.env['ZOETROPE_CHROMIUM'] ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-    ...(RECORD_SCENE > 0 ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${VOICE_WAV}%noloop`] : []),
-  ],
-});
+const server = await servePreview({ outDir: 'dist', port: PORT, skipBuild: args.includes('--no-build') });
+const browser = await launchChromium(
+  RECORD_SCENE > 0 ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${VOICE_WAV}%noloop`] : [],
+);
 try {
   const context = await browser.newContext({ viewport: { width: 1100, height: 1400 }, acceptDownloads: true, permissions: RECORD_SCENE > 0 ? ['microphone'] : [] });
   const page = await context.newPage();
